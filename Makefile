@@ -1,0 +1,55 @@
+# engine: one entry point for set-up, build, demo and tests.
+#   make        install what is missing, build TypeScript, the addon and the workloads, make ./rootfs-base
+#   make demo   all of the above, then a narrated tour (scripts/demo.sh)
+#   make test   the whole suite; the last line printed is "N passed, N failed[, N skipped]"
+# Each concern with its own targets keeps them in mk/<concern>.mk.
+
+SHELL := /bin/bash
+NODE_MODULES_STAMP := node_modules/.package-lock.json
+TS_SOURCES := $(shell find src workers bench -name '*.ts' 2>/dev/null)
+ADDON := native/build/Release/engine_native.node
+
+.PHONY: all deps debs build ts native workloads rootfs demo test test-unit clean
+.DEFAULT_GOAL := all
+
+all: build rootfs
+
+deps: $(NODE_MODULES_STAMP) debs
+
+$(NODE_MODULES_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+# Debian packages the runtime itself needs (module and VM lanes add their own in mk/).
+debs:
+	@scripts/ensure-debs.sh busybox-static
+
+build: deps ts native workloads
+
+ts: dist/.stamp
+dist/.stamp: $(TS_SOURCES) tsconfig.json $(NODE_MODULES_STAMP)
+	npx tsc -p tsconfig.json
+	@touch $@
+
+native: $(ADDON)
+$(ADDON): $(wildcard native/src/*.cc native/src/*.h) native/binding.gyp module/monitor_ioctl.h $(NODE_MODULES_STAMP)
+	cd native && npx node-gyp rebuild --silent
+
+rootfs: rootfs-base/.engine-rootfs
+rootfs-base/.engine-rootfs: build
+	./engine rootfs create rootfs-base --workloads workloads/bin --force
+
+demo: all
+	scripts/demo.sh
+
+test: all
+	scripts/test-all.sh
+
+test-unit: build
+	node scripts/run-ava.mjs
+
+clean:
+	rm -rf dist native/build workloads/bin test-results
+	-$(MAKE) -C module clean
+
+include $(wildcard mk/*.mk)

@@ -1,0 +1,11 @@
+#!/usr/bin/env node
+// Sums test-results/*.counts and prints the one line CI reads: "N passed, N failed, N skipped".
+import { readdirSync, readFileSync } from 'node:fs';
+let passed = 0, failed = 0, skipped = 0;
+for (const f of readdirSync('test-results').filter((f) => f.endsWith('.counts'))) {
+  const [p, fl, s] = readFileSync(`test-results/${f}`, 'utf8').trim().split(/\s+/).map(Number);
+  console.log(`  ${f.replace('.counts', '').padEnd(12)} ${p} passed, ${fl} failed, ${s || 0} skipped`);
+  passed += p || 0; failed += fl || 0; skipped += s || 0;
+}
+console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
+process.exitCode = failed > 0 ? 1 : 0;
