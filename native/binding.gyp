@@ -7,7 +7,8 @@
         "src/spawn.cc",
         "src/exit_watch.cc",
         "src/fdio.cc",
-        "src/monitor.cc"
+        "src/monitor.cc",
+        "src/fds.cc"
       ],
       "include_dirs": ["<!@(node -p \"require('node-addon-api').include\")", "../module"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],

@@ -25,6 +25,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitExitWatch(env, exports);
   InitFdio(env, exports);
   InitMonitor(env, exports);
+  InitFds(env, exports);
   return exports;
 }
 

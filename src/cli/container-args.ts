@@ -1,0 +1,81 @@
+// Arguments of `start` and `run` (CONTRACT.md): the verb's own flags may stand before or after
+// COMMAND; after COMMAND every other word goes to the container, dashes and all; after `--`
+// everything does. preprocess() rewrites argv into "<own flags> -- ID ROOTFS COMMAND ARGS..."
+// so commander sees the container's words only as operands.
+
+import path from 'node:path';
+import { Command, Option } from 'commander';
+import type { StartRequest } from '../protocol/messages.js';
+
+const VALUE_FLAGS = ['--soft-mib', '--hard-mib', '--nice', '--cpus', '--log-mode', '--log-buffer-mib', '--log-max-mib', '--socket'];
+
+export function preprocess(args: string[]): string[] {
+  const own: string[] = [];
+  const operands: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    const commandSeen = operands.length >= 3;
+    if (a === '--') {
+      operands.push(...args.slice(i + 1));
+      break;
+    }
+    const eq = a.indexOf('=');
+    const name = a.startsWith('--') && eq > 0 ? a.slice(0, eq) : a;
+    if (VALUE_FLAGS.includes(name)) {
+      // Joined as --flag=value so that a value like -10 is never taken for a flag.
+      if (name !== a) own.push(a);
+      else if (i + 1 < args.length) own.push(`${a}=${args[++i]}`);
+      else own.push(a); // commander reports the missing value
+      continue;
+    }
+    if (!commandSeen && a.startsWith('-') && a !== '-') {
+      own.push(a); // --help, or an unknown option that commander reports
+      continue;
+    }
+    operands.push(a);
+  }
+  return [...own, '--', ...operands];
+}
+
+export function defineContainerVerb(program: Command, verb: 'start' | 'run', description: string): Command {
+  return program
+    .command(verb)
+    .description(description)
+    .argument('<id>', 'container id: 1-64 of [A-Za-z0-9_.-], not starting with . or - (also its hostname)')
+    .argument('<rootfs>', "the container's root filesystem: a directory no live container uses")
+    .argument('<command...>', 'command and arguments; one word with spaces runs as /bin/sh -c')
+    .option('--soft-mib <n>', 'soft memory limit in MiB: a warning event when crossed', '40')
+    .option('--hard-mib <n>', 'hard memory limit in MiB: the container is killed at it', '64')
+    .option('--nice <n>', 'nice value -20..19 (the container competes by it)', '0')
+    .option('--cpus <list>', 'CPUs the container may run on, e.g. 0 or 0-1,3')
+    .addOption(new Option('--log-mode <mode>', 'blocking: writes wait for the log; non-blocking: drop when the buffer is full').choices(['blocking', 'non-blocking']).default('blocking'))
+    .option('--log-buffer-mib <n>', 'buffer for --log-mode non-blocking, in MiB')
+    .option('--log-max-mib <n>', 'rotate the log to <id>.log.1 when it passes this size')
+    .option('--socket <path>', 'supervisor socket (default: $ENGINE_SOCKET or /tmp/mini_runtime.sock)')
+    .addHelpText(
+      'after',
+      `\nExamples:\n  engine ${verb} alpha ./rootfs-alpha "echo hello-from-alpha"\n  engine ${verb} beta ./rootfs-beta /memory_hog --nice 10 --hard-mib 80\n  engine ${verb} gamma ./rootfs-gamma -- /bin/prog --nice 3   (words after -- all go to the container)`,
+    );
+}
+
+/** A numeric flag: numbers go as numbers; anything else as given, for the supervisor to reject. */
+function num(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  return /^[+-]?\d+$/.test(v.trim()) ? Number(v) : (v as unknown as number);
+}
+
+export function toStartRequest(verb: 'start' | 'run', id: string, rootfs: string, command: string[], o: Record<string, string | undefined>): StartRequest {
+  return {
+    verb,
+    id,
+    rootfs: path.resolve(rootfs), // the supervisor's working directory is not the client's
+    command,
+    softMib: num(o.softMib),
+    hardMib: num(o.hardMib),
+    nice: num(o.nice),
+    cpus: o.cpus,
+    logMode: o.logMode as StartRequest['logMode'],
+    logBufferMib: num(o.logBufferMib),
+    logMaxMib: num(o.logMaxMib),
+  };
+}

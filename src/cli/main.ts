@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+// engine CLI entry. Imports only the module of the verb being run, so `engine ps` does not load
+// the supervisor, zod or the native addon.
+
+import { Command, CommanderError } from 'commander';
+import { CLIENT_ERROR_EXIT } from '../errors.js';
+
+const VERBS = ['supervisor', 'start', 'run', 'ps', 'logs', 'stop', 'rm', 'inspect', 'rootfs'] as const;
+
+export const USAGE = `Usage: engine VERB [OPTIONS]
+
+A multi-container runtime: a supervisor daemon and the client verbs that talk to it.
+
+Verbs:
+  supervisor [BASE_ROOTFS]          run the supervisor (the daemon the other verbs talk to)
+  start ID ROOTFS COMMAND [ARG...]  start a container in the background
+  run ID ROOTFS COMMAND [ARG...]    start a container, print its output, exit with its status
+  ps [--json]                       list containers, live and ended
+  logs ID [-f] [-n N]               print a container's output
+  stop ID [-t SECONDS]              stop a container: SIGTERM, then SIGKILL after a grace period
+  rm ID                             forget an ended container and delete its log
+  inspect ID                        print one container's record as JSON
+  rootfs create|import ...          make a root filesystem for containers
+
+Run 'engine VERB --help' for the options of a verb.
+Socket: --socket PATH, or ENGINE_SOCKET, default /tmp/mini_runtime.sock.
+`;
+
+async function main(argv: string[]): Promise<void> {
+  const verb = argv[0];
+  if (verb === '--help' || verb === '-h' || verb === 'help') {
+    process.stdout.write(USAGE);
+    return;
+  }
+  if (verb === '--version' || verb === '-V') {
+    process.stdout.write('engine 0.1.0\n');
+    return;
+  }
+  if (!verb || !(VERBS as readonly string[]).includes(verb)) {
+    if (verb) process.stderr.write(`engine: unknown verb '${verb}'\n\n`);
+    process.stderr.write(USAGE);
+    process.exitCode = 1;
+    return;
+  }
+  const program = new Command('engine')
+    .exitOverride()
+    .configureOutput({ outputError: (str, write) => write(`engine: ${str.replace(/^error: /, '').trim()}\n`) });
+  const mod = (await import(`./verbs/${verb}.js`)) as { register(program: Command): void; preprocess?(args: string[]): string[] };
+  mod.register(program);
+  const rest = mod.preprocess ? mod.preprocess(argv.slice(1)) : argv.slice(1);
+  await program.parseAsync([verb, ...rest], { from: 'user' });
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  if (err instanceof CommanderError) {
+    // --help and --version exit 0; argument errors are client-side errors (CONTRACT.md: 125).
+    process.exitCode = err.exitCode === 0 ? 0 : CLIENT_ERROR_EXIT;
+    return;
+  }
+  process.stderr.write(`engine: ${(err as Error)?.message ?? String(err)}\n`);
+  process.exitCode = CLIENT_ERROR_EXIT;
+});

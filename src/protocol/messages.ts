@@ -1,0 +1,79 @@
+// Messages on the control socket, imported by both the CLI and the supervisor. Types only:
+// the runtime validation of requests lives in schema.ts, which only the supervisor loads.
+
+import type { ErrorCode } from '../errors.js';
+
+export const PROTOCOL_VERSION = 1;
+
+export type ContainerState = 'starting' | 'running' | 'exited' | 'stopped' | 'hard_limit_killed' | 'killed' | 'failed';
+
+export const LIVE_STATES: readonly ContainerState[] = ['starting', 'running'];
+
+export interface StartRequest {
+  verb: 'start' | 'run';
+  id: string;
+  /** absolute: the client resolves it against its own working directory */
+  rootfs: string;
+  command: string[];
+  softMib?: number;
+  hardMib?: number;
+  nice?: number;
+  cpus?: string;
+  logMode?: 'blocking' | 'non-blocking';
+  logBufferMib?: number;
+  logMaxMib?: number;
+}
+
+export type Request =
+  | StartRequest
+  | { verb: 'ps' }
+  | { verb: 'inspect'; id: string }
+  | { verb: 'logs'; id: string; follow?: boolean; tail?: number }
+  | { verb: 'stop'; id: string; timeoutMs?: number }
+  | { verb: 'rm'; id: string }
+  | { verb: 'ping' };
+
+export interface MemoryEventRecord {
+  kind: 'soft' | 'hard';
+  at: string;
+  usageBytes?: number;
+  limitBytes: number;
+}
+
+/** What ps --json and inspect print for one container. */
+export interface ContainerRecord {
+  id: string;
+  pid: number | null;
+  state: ContainerState;
+  rootfs: string;
+  command: string[];
+  limits: { softMib: number; hardMib: number };
+  nice: number;
+  cpus: number[] | null;
+  startedAt: string;
+  finishedAt: string | null;
+  exitCode: number | null;
+  signal: string | null;
+  reason: string | null;
+  logPath: string;
+  memoryEnforcer: string;
+  memoryEvents: MemoryEventRecord[];
+  rootMode: 'pivot_root' | 'chroot' | null;
+  log: { mode: 'blocking' | 'non-blocking'; bytes: number; dropped: number };
+}
+
+export interface ErrorReply {
+  ok: false;
+  error: { code: ErrorCode; message: string };
+}
+
+export type Reply =
+  | ErrorReply
+  | { ok: true; event: 'started'; record: ContainerRecord }
+  | { ok: true; event: 'exited'; record: ContainerRecord }
+  | { ok: true; event: 'stopped'; record: ContainerRecord; note?: string }
+  | { ok: true; event: 'list'; records: ContainerRecord[] }
+  | { ok: true; event: 'record'; record: ContainerRecord }
+  | { ok: true; event: 'removed'; id: string }
+  | { ok: true; event: 'end' }
+  | { ok: true; event: 'pong'; pid: number; version: number };

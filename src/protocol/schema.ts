@@ -1,0 +1,93 @@
+// Runtime validation of requests (supervisor side). zod gives one declarative definition per
+// verb and a precise message for the first problem found.
+
+import { z } from 'zod';
+
+export const ID_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
+export const ID_RULE = '1 to 64 characters of [A-Za-z0-9_.-], not starting with "." or "-"';
+
+const id = z
+  .string({ required_error: 'id is required', invalid_type_error: 'id must be a string' })
+  .refine((s) => ID_PATTERN.test(s), (s) => ({ message: `invalid id ${JSON.stringify(s.slice(0, 80))}: ${ID_RULE}` }));
+
+const mib = (name: string) =>
+  z
+    .number({ invalid_type_error: `--${name} must be a number` })
+    .int(`--${name} must be a positive whole number of MiB`)
+    .positive(`--${name} must be a positive whole number of MiB`)
+    .max(1024 * 1024, `--${name} must be at most 1048576 MiB`);
+
+export const startSchema = z
+  .object({
+    verb: z.enum(['start', 'run']),
+    id,
+    rootfs: z.string().min(1, 'rootfs is required').max(4096, 'rootfs path is too long'),
+    command: z
+      .array(z.string().max(128 * 1024).refine((s) => !s.includes('\0'), 'command words cannot contain NUL bytes'))
+      .min(1, 'a command is required')
+      .max(4096, 'too many command words'),
+    softMib: mib('soft-mib').default(40),
+    hardMib: mib('hard-mib').default(64),
+    nice: z
+      .number({ invalid_type_error: '--nice must be a number' })
+      .int('--nice must be a whole number')
+      .min(-20, '--nice must be between -20 and 19')
+      .max(19, '--nice must be between -20 and 19')
+      .default(0),
+    cpus: z.string().max(1024).optional(),
+    logMode: z.enum(['blocking', 'non-blocking']).default('blocking'),
+    logBufferMib: mib('log-buffer-mib').optional(),
+    logMaxMib: mib('log-max-mib').optional(),
+  })
+  .strict()
+  .refine((r) => r.softMib <= r.hardMib, (r) => ({
+    message: `--soft-mib (${r.softMib}) must not be greater than --hard-mib (${r.hardMib})`,
+  }));
+
+export const requestSchema = z.union([
+  startSchema,
+  z.object({ verb: z.literal('ps') }).strict(),
+  z.object({ verb: z.literal('ping') }).strict(),
+  z.object({ verb: z.literal('inspect'), id }).strict(),
+  z.object({ verb: z.literal('rm'), id }).strict(),
+  z
+    .object({
+      verb: z.literal('stop'),
+      id,
+      timeoutMs: z.number().int().min(0, '--time must not be negative').max(3_600_000, '--time is at most 3600 seconds').optional(),
+    })
+    .strict(),
+  z
+    .object({
+      verb: z.literal('logs'),
+      id,
+      follow: z.boolean().optional(),
+      tail: z.number().int().min(0, '--tail must be a number of lines, 0 or more').optional(),
+    })
+    .strict(),
+]);
+
+export type ValidStart = z.infer<typeof startSchema>;
+export type ValidRequest = z.infer<typeof requestSchema>;
+
+const VERBS = new Set(['start', 'run', 'ps', 'ping', 'inspect', 'rm', 'stop', 'logs']);
+
+/** Returns the valid request, or throws an Error with one clear line. */
+export function parseRequest(message: unknown): ValidRequest {
+  if (typeof message !== 'object' || message === null || Array.isArray(message)) throw new Error('request must be a JSON object');
+  const verb = (message as { verb?: unknown }).verb;
+  if (typeof verb !== 'string' || !VERBS.has(verb)) throw new Error(`unknown verb ${JSON.stringify(verb ?? null)}`);
+  // Validate against the one schema for this verb, so the message is about the right fields.
+  const schema = requestSchema.options.find((s) => {
+    const shape = 'shape' in s ? s.shape : s._def.schema.shape;
+    const v = shape.verb;
+    return v instanceof z.ZodLiteral ? v.value === verb : (v as z.ZodEnum<[string, ...string[]]>).options.includes(verb);
+  })!;
+  const result = schema.safeParse(message);
+  if (result.success) return result.data as ValidRequest;
+  const issue = result.error.issues[0];
+  if (issue.code === 'unrecognized_keys') throw new Error(`unknown field${issue.keys.length > 1 ? 's' : ''}: ${issue.keys.join(', ')}`);
+  const field = issue.path.join('.');
+  const generic = issue.message === 'Required' || issue.message.startsWith('Expected') || issue.message.startsWith('Invalid');
+  throw new Error(generic && field ? `${field}: ${issue.message.toLowerCase()}` : issue.message);
+}

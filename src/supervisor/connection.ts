@@ -1,0 +1,54 @@
+// One client connection on the supervisor side: framed replies with backpressure, and a
+// closed flag so long-running handlers (run, logs -f) stop when the client goes away.
+
+import type net from 'node:net';
+import { encodeDataHeader, encodeJson, MAX_DATA_FRAME } from '../protocol/framing.js';
+import type { Reply } from '../protocol/messages.js';
+
+export class Connection {
+  closed = false;
+  private closeWaiters: Array<() => void> = [];
+
+  constructor(readonly socket: net.Socket) {
+    socket.on('close', () => {
+      this.closed = true;
+      for (const w of this.closeWaiters.splice(0)) w();
+    });
+  }
+
+  /** Resolves when the client has gone. */
+  whenClosed(): Promise<void> {
+    return this.closed ? Promise.resolve() : new Promise((resolve) => this.closeWaiters.push(resolve));
+  }
+
+  reply(message: Reply): void {
+    if (this.closed || this.socket.destroyed) return;
+    this.socket.write(encodeJson(message));
+  }
+
+  /** Sends container output; resolves when the socket can take more (or the client is gone). */
+  async data(buf: Buffer): Promise<void> {
+    for (let off = 0; off < buf.length && !this.closed; off += MAX_DATA_FRAME) {
+      const part = buf.subarray(off, off + MAX_DATA_FRAME);
+      this.socket.write(encodeDataHeader(part.length));
+      if (!this.socket.write(part)) await this.drained();
+    }
+  }
+
+  end(message?: Reply): void {
+    if (message) this.reply(message);
+    if (!this.socket.destroyed) this.socket.end();
+  }
+
+  private drained(): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        this.socket.off('drain', done);
+        this.socket.off('close', done);
+        resolve();
+      };
+      this.socket.on('drain', done);
+      this.socket.on('close', done);
+    });
+  }
+}

@@ -1,0 +1,75 @@
+// One container as the supervisor tracks it: its public record, its process, and the promise
+// that settles when its final state is recorded (after every byte of its output is in its log).
+
+import os from 'node:os';
+import type { ContainerRecord, ContainerState, MemoryEventRecord } from '../protocol/messages.js';
+import type { ContainerProcess } from '../runtime/container-process.js';
+import type { EnforcerAttachment } from '../memory/types.js';
+
+export class Container {
+  readonly record: ContainerRecord;
+  proc: ContainerProcess | null = null;
+  memory: EnforcerAttachment | null = null;
+  /** set before any signal engine sends to stop it, so the exit is attributed to the stop */
+  stopRequested = false;
+  killTimer: NodeJS.Timeout | null = null;
+  /** rootfs "dev:ino" while the container holds it */
+  rootfsKey: string | null = null;
+  private settle!: () => void;
+  /** Settles when the final state is recorded. */
+  readonly done: Promise<void> = new Promise((resolve) => (this.settle = resolve));
+  private finished = false;
+
+  constructor(record: ContainerRecord) {
+    this.record = record;
+  }
+
+  get live(): boolean {
+    return this.record.state === 'starting' || this.record.state === 'running';
+  }
+
+  get isFinished(): boolean {
+    return this.finished;
+  }
+
+  addMemoryEvent(ev: MemoryEventRecord): void {
+    this.record.memoryEvents.push(ev);
+  }
+
+  finish(state: ContainerState, fields: Partial<ContainerRecord>): void {
+    if (this.finished) return;
+    this.finished = true;
+    Object.assign(this.record, fields, { state, finishedAt: new Date().toISOString() });
+    if (this.killTimer) clearTimeout(this.killTimer);
+    this.killTimer = null;
+    this.settle();
+  }
+}
+
+/** CONTRACT.md: the exit status is the code, or 128 + the signal number. */
+export function exitStatus(exitCode: number | null, signal: number | null): number | null {
+  if (exitCode !== null) return exitCode;
+  if (signal !== null) return 128 + signal;
+  return null;
+}
+
+export function signalName(signal: number | null): string | null {
+  if (signal === null) return null;
+  const entry = Object.entries(os.constants.signals).find(([, n]) => n === signal);
+  return entry ? entry[0] : `SIG${signal}`;
+}
+
+/**
+ * How a container that ran its command ended (CONTRACT.md, States): the enforcer's own event
+ * first, then a stop request, then SIGKILL from nobody here, else an ordinary exit.
+ */
+export function finalState(opts: {
+  signal: number | null;
+  stopRequested: boolean;
+  enforcerKilled: boolean;
+}): ContainerState {
+  if (opts.enforcerKilled) return 'hard_limit_killed';
+  if (opts.stopRequested) return 'stopped';
+  if (opts.signal === os.constants.signals.SIGKILL) return 'killed';
+  return 'exited';
+}

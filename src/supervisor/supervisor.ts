@@ -1,0 +1,258 @@
+// The supervisor's state and orchestration: the registry of containers, start, stop, rm and
+// shutdown. Runs on the main thread; every operation is either synchronous bookkeeping or an
+// await on something that cannot block other requests.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { conflict, EngineError, notFound, precondition } from '../errors.js';
+import type { ContainerRecord } from '../protocol/messages.js';
+import type { ValidStart } from '../protocol/schema.js';
+import { ContainerProcess, StartError } from '../runtime/container-process.js';
+import { native } from '../runtime/native.js';
+import type { LogPipeline } from '../logging/types.js';
+import type { MemoryEnforcer } from '../memory/types.js';
+import { Container, exitStatus, finalState, signalName } from './container.js';
+import { resolveRootfs, type ResolvedRootfs } from './rootfs-check.js';
+import { parseCpus } from './cpus.js';
+
+const MIB = 1024 * 1024;
+
+export interface SupervisorConfig {
+  stateDir: string;
+  graceMs: number;
+  baseRootfs: ResolvedRootfs | null;
+  logger: Logger;
+  logs: LogPipeline;
+  memory: MemoryEnforcer;
+}
+
+export class Supervisor {
+  readonly containers = new Map<string, Container>();
+  /** rootfs "dev:ino" -> id of the live container using it */
+  private readonly rootfsInUse = new Map<string, string>();
+  readonly logsDir: string;
+  shuttingDown = false;
+
+  constructor(readonly config: SupervisorConfig) {
+    this.logsDir = path.join(config.stateDir, 'logs');
+  }
+
+  get log(): Logger {
+    return this.config.logger;
+  }
+
+  get(id: string): Container {
+    const c = this.containers.get(id);
+    if (!c) throw notFound(id);
+    return c;
+  }
+
+  list(): ContainerRecord[] {
+    return [...this.containers.values()].map((c) => this.snapshot(c));
+  }
+
+  /** The record with live log counters. */
+  snapshot(c: Container): ContainerRecord {
+    const stats = this.config.logs.stats(c.record.id);
+    if (stats) c.record.log = { ...c.record.log, bytes: stats.bytes, dropped: stats.dropped };
+    return structuredClone(c.record);
+  }
+
+  /**
+   * Creates and starts a container. Resolves once its command is executing (state running), or
+   * with the container already ended `failed` when a step before exec failed.
+   */
+  async start(req: ValidStart): Promise<Container> {
+    if (this.shuttingDown) throw new EngineError('shutting_down', 'the supervisor is shutting down');
+    const existing = this.containers.get(req.id);
+    if (existing) {
+      throw conflict(
+        existing.live
+          ? `container id '${req.id}' is already in use by a ${existing.record.state} container`
+          : `container id '${req.id}' is taken by an ended container (${existing.record.state}); remove it first: engine rm ${req.id}`,
+      );
+    }
+    const rootfs = resolveRootfs(req.rootfs);
+    const base = this.config.baseRootfs;
+    if (base && base.key === rootfs.key) {
+      throw conflict(`rootfs ${req.rootfs} is the supervisor's base template; give the container a copy (cp -a ${base.path} DIR)`);
+    }
+    const holder = this.rootfsInUse.get(rootfs.key);
+    if (holder) throw conflict(`rootfs already in use by container '${holder}'`);
+    const cpus = req.cpus === undefined ? null : parseCpus(req.cpus);
+    // A command given as one word with white space is a shell command line (CONTRACT.md).
+    const command = req.command.length === 1 && /\s/.test(req.command[0]) ? ['/bin/sh', '-c', req.command[0]] : req.command;
+
+    const c = new Container({
+      id: req.id,
+      pid: null,
+      state: 'starting',
+      rootfs: rootfs.path,
+      command,
+      limits: { softMib: req.softMib, hardMib: req.hardMib },
+      nice: req.nice,
+      cpus,
+      startedAt: new Date().toISOString(),
+      finishedAt: null,
+      exitCode: null,
+      signal: null,
+      reason: null,
+      logPath: path.join(this.logsDir, `${req.id}.log`),
+      memoryEnforcer: this.config.memory.kind,
+      memoryEvents: [],
+      rootMode: null,
+      log: { mode: req.logMode, bytes: 0, dropped: 0 },
+    });
+    // Reserve id and rootfs before the first await, so concurrent starts cannot both pass.
+    this.containers.set(req.id, c);
+    this.rootfsInUse.set(rootfs.key, req.id);
+    c.rootfsKey = rootfs.key;
+    await this.launch(c, req);
+    return c;
+  }
+
+  private async launch(c: Container, req: ValidStart): Promise<void> {
+    const { id } = c.record;
+    let readFd: number, writeFd: number;
+    try {
+      [readFd, writeFd] = native().makePipe();
+    } catch (err) {
+      this.failBeforeProcess(c, `pipe: ${(err as NodeJS.ErrnoException).code}`);
+      return;
+    }
+    try {
+      c.proc = new ContainerProcess({ id, rootfs: c.record.rootfs, argv: c.record.command, nice: c.record.nice, cpus: c.record.cpus, outFd: writeFd });
+    } catch (err) {
+      fs.closeSync(readFd);
+      fs.closeSync(writeFd);
+      this.failBeforeProcess(c, (err as Error).message);
+      return;
+    }
+    fs.closeSync(writeFd); // the container holds the only write ends now: EOF means it is gone
+    c.record.pid = c.proc.pid;
+    this.config.logs.attach(id, readFd, c.record.logPath, {
+      mode: req.logMode,
+      bufferBytes: req.logBufferMib ? req.logBufferMib * MIB : undefined,
+      maxBytes: req.logMaxMib ? req.logMaxMib * MIB : undefined,
+    });
+    void this.watchExit(c);
+
+    try {
+      const { rootMode } = await c.proc.ready;
+      c.record.rootMode = rootMode;
+      if (rootMode === 'chroot') this.log.warn({ id }, 'pivot_root is not possible for this rootfs; used chroot');
+      c.memory = await this.config.memory.attach(id, c.proc.pid, { softBytes: c.record.limits.softMib * MIB, hardBytes: c.record.limits.hardMib * MIB }, (ev) => {
+        c.addMemoryEvent(ev);
+        this.log.warn({ id, containerPid: c.record.pid, event: ev }, ev.kind === 'soft' ? 'soft memory limit crossed' : 'hard memory limit: killed');
+      });
+      setAutogroupNice(c.proc.pid, c.record.nice);
+      if (c.stopRequested) throw new StartError('start', 'stopped before it started', 125);
+      await c.proc.go();
+      if (c.record.state === 'starting') c.record.state = 'running';
+      this.log.info({ id, containerPid: c.record.pid, command: c.record.command, rootfs: c.record.rootfs, nice: c.record.nice, cpus: c.record.cpus }, 'container started');
+    } catch (err) {
+      c.proc.abort();
+      if (c.stopRequested) return; // a stop during start: the exit is recorded as stopped
+      const reason = err instanceof StartError ? err.message : `start: ${(err as Error).message}`;
+      c.record.reason = reason;
+      c.record.exitCode = err instanceof StartError ? err.exitCode : 125;
+      this.log.error({ id, reason }, 'container failed to start');
+    }
+  }
+
+  private failBeforeProcess(c: Container, reason: string): void {
+    this.releaseRootfs(c);
+    try {
+      fs.writeFileSync(c.record.logPath, '');
+    } catch {
+      /* the log directory is checked at start-up */
+    }
+    c.finish('failed', { reason, exitCode: 125 });
+    this.log.error({ id: c.record.id, reason }, 'container failed to start');
+  }
+
+  /** Records the final state once the process is reaped and its output is all in the log. */
+  private async watchExit(c: Container): Promise<void> {
+    const proc = c.proc!;
+    const info = await proc.exited;
+    const { id } = c.record;
+    this.releaseRootfs(c); // an ended container frees its rootfs at once
+    let enforcerKilled = false;
+    if (c.memory) {
+      enforcerKilled = (await c.memory.exitAttribution().catch(() => null)) === 'hard';
+      await c.memory.release().catch(() => {});
+    }
+    const drained = await this.config.logs.drained(id);
+    const failed = c.record.reason !== null && c.record.state === 'starting';
+    const status = failed ? c.record.exitCode : exitStatus(info.exitCode, info.signal);
+    const state = failed ? 'failed' : finalState({ signal: info.signal, stopRequested: c.stopRequested, enforcerKilled });
+    c.record.log = { ...c.record.log, bytes: drained.bytes, dropped: drained.dropped };
+    c.finish(state, { exitCode: status, signal: failed ? null : signalName(info.signal) });
+    this.log.info({ id, containerPid: info.pid, state, exitCode: status, signal: c.record.signal, logBytes: drained.bytes }, 'container exited');
+  }
+
+  private releaseRootfs(c: Container): void {
+    if (c.rootfsKey && this.rootfsInUse.get(c.rootfsKey) === c.record.id) this.rootfsInUse.delete(c.rootfsKey);
+    c.rootfsKey = null;
+  }
+
+  /**
+   * SIGTERM, then SIGKILL after the grace period. Resolves when the container has ended and its
+   * final state is recorded; other requests are served meanwhile.
+   */
+  async stop(id: string, graceMs = this.config.graceMs): Promise<{ container: Container; note?: string }> {
+    const c = this.get(id);
+    if (!c.live) return { container: c, note: `container ${id} is not running (${c.record.state})` };
+    this.requestStop(c, graceMs);
+    await c.done;
+    return { container: c };
+  }
+
+  private requestStop(c: Container, graceMs: number): void {
+    if (c.stopRequested) return;
+    c.stopRequested = true; // before any signal: the exit is attributed to this stop
+    const proc = c.proc;
+    if (!proc) return;
+    this.log.info({ id: c.record.id, containerPid: c.record.pid, graceMs }, 'stopping container');
+    if (c.record.state === 'starting') {
+      proc.abort();
+      return;
+    }
+    proc.signal('SIGTERM');
+    c.killTimer = setTimeout(() => {
+      if (proc.signal('SIGKILL')) this.log.info({ id: c.record.id }, 'grace period over: SIGKILL');
+    }, graceMs);
+  }
+
+  rm(id: string): void {
+    const c = this.get(id);
+    if (!c.isFinished) throw precondition(`container ${id} is ${c.record.state}; stop it first: engine stop ${id}`);
+    this.containers.delete(id);
+    this.config.logs.forget(id);
+    fs.rm(c.record.logPath, { force: true }, () => {});
+    fs.rm(`${c.record.logPath}.1`, { force: true }, () => {});
+    this.log.info({ id }, 'container removed');
+  }
+
+  /** Stops every live container (same grace), waits for all to be recorded. */
+  async stopAll(): Promise<void> {
+    this.shuttingDown = true;
+    const live = [...this.containers.values()].filter((c) => !c.isFinished);
+    for (const c of live) this.requestStop(c, this.config.graceMs);
+    await Promise.all(live.map((c) => c.done));
+  }
+}
+
+/**
+ * With autogroup on, nice only orders tasks of one session. Each container is its own session
+ * (its init calls setsid), so its autogroup gets the container's nice: containers then compete
+ * by their nice values, as they would without autogroup. Best effort: absent without autogroup.
+ */
+function setAutogroupNice(pid: number, nice: number): void {
+  try {
+    fs.writeFileSync(`/proc/${pid}/autogroup`, String(nice));
+  } catch {
+    /* no autogroup support: plain nice applies */
+  }
+}
