@@ -61,7 +61,7 @@ export function defineContainerVerb(program: Command, verb: 'start' | 'run', des
 /** A numeric flag: numbers go as numbers; anything else as given, for the supervisor to reject. */
 function num(v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
-  return /^[+-]?\d+$/.test(v.trim()) ? Number(v) : (v as unknown as number);
+  return /^[+-]?\d+(\.\d+)?$/.test(v.trim()) ? Number(v) : (v as unknown as number);
 }
 
 export function toStartRequest(verb: 'start' | 'run', id: string, rootfs: string, command: string[], o: Record<string, string | undefined>): StartRequest {

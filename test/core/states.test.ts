@@ -1,0 +1,201 @@
+// Every state and exit status of CONTRACT.md, from real containers.
+
+import anyTest, { type TestFn } from 'ava';
+import fs from 'node:fs';
+import path from 'node:path';
+import { e2eOnly, e2eSkipReason, pidAlive, Supervisor, until } from '../helpers/harness.js';
+
+const test = anyTest as TestFn<{ sup: Supervisor }>;
+const e2e = e2eOnly(test);
+
+test.before(async (t) => {
+  if (!e2eSkipReason) t.context.sup = await Supervisor.start({ graceMs: 1500 });
+});
+test.after.always(async (t) => {
+  await t.context.sup?.stop();
+});
+
+e2e('exit 0: exited, 0; the output is in the log', async (t) => {
+  const sup = t.context.sup;
+  const r = await sup.engine('run', 'st-ok', await sup.rootfs(), '/bin/echo', 'hello', 'world');
+  t.is(r.code, 0);
+  t.is(r.stdout, 'hello world\n');
+  const info = await sup.inspect('st-ok');
+  t.is(info.state, 'exited');
+  t.is(info.exitCode, 0);
+  t.is(fs.readFileSync(info.logPath, 'utf8'), 'hello world\n');
+});
+
+e2e('run of exit 37 returns 37, fifty times in a row', async (t) => {
+  const sup = t.context.sup;
+  const rootfs = await sup.rootfs();
+  for (let i = 0; i < 50; i++) {
+    const r = await sup.engine('run', `st-37-${i}`, rootfs, '/probe', 'exit', '37');
+    t.is(r.code, 37, `run ${i}: ${r.stderr}`);
+  }
+  const ps = JSON.parse((await sup.engine('ps', '--json')).stdout) as Array<{ id: string; state: string; exitCode: number }>;
+  const mine = ps.filter((r) => r.id.startsWith('st-37-'));
+  t.is(mine.length, 50);
+  t.true(mine.every((r) => r.state === 'exited' && r.exitCode === 37));
+});
+
+e2e('a command with spaces runs through /bin/sh -c', async (t) => {
+  const sup = t.context.sup;
+  const r = await sup.engine('run', 'st-sh', await sup.rootfs(), 'echo one two; echo $((6*7))');
+  t.is(r.code, 0);
+  t.is(r.stdout, 'one two\n42\n');
+  t.deepEqual((await sup.inspect('st-sh')).command, ['/bin/sh', '-c', 'echo one two; echo $((6*7))']);
+});
+
+e2e('the words after COMMAND go to the container, dashes and all; after -- even engine flags', async (t) => {
+  const sup = t.context.sup;
+  const r1 = await sup.engine('run', 'st-args1', await sup.rootfs(), '/probe', 'args', '-x', '--weird', '--nice', '5');
+  t.is(r1.code, 0, r1.stderr);
+  t.is(r1.stdout, '-x\n--weird\n', '--nice 5 is engine\'s flag, the rest the container\'s');
+  t.is((await sup.inspect('st-args1')).nice, 5);
+  const r2 = await sup.engine('run', 'st-args2', await sup.rootfs(), '--', '/probe', 'args', '--nice', '3');
+  t.is(r2.stdout, '--nice\n3\n');
+  t.is((await sup.inspect('st-args2')).nice, 0);
+});
+
+e2e('command not found: failed, 127, the reason in the log', async (t) => {
+  const sup = t.context.sup;
+  const r = await sup.engine('run', 'st-127', await sup.rootfs(), '/no/such/program');
+  t.is(r.code, 127);
+  const info = await sup.inspect('st-127');
+  t.is(info.state, 'failed');
+  t.is(info.exitCode, 127);
+  t.regex(info.reason, /exec: ENOENT/);
+  t.regex(fs.readFileSync(info.logPath, 'utf8'), /\/no\/such\/program: command not found/);
+  const s = await sup.engine('start', 'st-127b', await sup.rootfs(), 'nosuchcommand');
+  t.is(s.code, 127);
+  t.regex(s.stderr, /^engine: container st-127b failed to start: exec: ENOENT\n$/);
+});
+
+e2e('found but not executable: failed, 126', async (t) => {
+  const sup = t.context.sup;
+  const rootfs = await sup.rootfs();
+  fs.writeFileSync(path.join(rootfs, 'notexec'), '#!/bin/sh\necho hi\n', { mode: 0o644 });
+  const r = await sup.engine('run', 'st-126', rootfs, '/notexec');
+  t.is(r.code, 126);
+  const info = await sup.inspect('st-126');
+  t.is(info.state, 'failed');
+  t.regex(info.reason, /exec: EACCES/);
+});
+
+e2e('a step before exec fails: failed, with the step and errno', async (t) => {
+  const sup = t.context.sup;
+  const rootfs = await sup.rootfs();
+  fs.rmSync(path.join(rootfs, 'proc'), { recursive: true });
+  fs.writeFileSync(path.join(rootfs, 'proc'), 'not a directory');
+  const r = await sup.engine('run', 'st-setup', rootfs, '/bin/true');
+  t.is(r.code, 125);
+  t.regex(r.stderr, /failed to start: mount-proc: ENOTDIR/);
+  const info = await sup.inspect('st-setup');
+  t.is(info.state, 'failed');
+  t.is(info.reason, 'mount-proc: ENOTDIR');
+});
+
+e2e('killed by a signal nobody here sent (a real fault): exited, 128 + signal', async (t) => {
+  // PID 1 of a namespace ignores signals it has no handler for, even raise(); a real fault kills it.
+  const sup = t.context.sup;
+  const r = await sup.engine('run', 'st-segv', await sup.rootfs(), '/probe', 'segv');
+  t.is(r.code, 139);
+  const info = await sup.inspect('st-segv');
+  t.is(info.state, 'exited');
+  t.is(info.signal, 'SIGSEGV');
+});
+
+e2e('SIGKILL from outside, no stop request: killed, 137', async (t) => {
+  const sup = t.context.sup;
+  const s = await sup.engine('start', 'st-killed', await sup.rootfs(), '/probe', 'hold');
+  t.is(s.code, 0, s.stderr);
+  const { pid } = await sup.inspect('st-killed');
+  process.kill(pid, 'SIGKILL');
+  const info = await until('killed state', async () => {
+    const i = await sup.inspect('st-killed');
+    return i.state !== 'running' && i;
+  });
+  t.is(info.state, 'killed');
+  t.is(info.exitCode, 137);
+});
+
+e2e('stop of an init that ignores SIGTERM: stopped, 137, after the grace; ps answers meanwhile', async (t) => {
+  const sup = t.context.sup;
+  const s = await sup.engine('start', 'st-stubborn', await sup.rootfs(), '/probe', 'ignore-term');
+  t.is(s.code, 0, s.stderr);
+  await until('the container to be ready', async () => fs.readFileSync((await sup.inspect('st-stubborn')).logPath, 'utf8').includes('ready'));
+  const began = Date.now();
+  const stopping = sup.engine('stop', 'st-stubborn', '-t', '2');
+  await until('the stop to begin', async () => (await sup.inspect('st-stubborn')).state === 'running');
+  const ps = await sup.engine('ps');
+  t.is(ps.code, 0);
+  t.regex(ps.stdout, /st-stubborn\s+\d+\s+running/);
+  const ended = await stopping;
+  t.is(ended.code, 0, ended.stderr);
+  t.regex(ended.stdout, /st-stubborn stopped \(exit 137\)/);
+  t.true(Date.now() - began >= 1900, 'SIGKILL came after the grace period');
+  const info = await sup.inspect('st-stubborn');
+  t.is(info.state, 'stopped');
+  t.is(info.exitCode, 137);
+  t.regex(fs.readFileSync(info.logPath, 'utf8'), /got TERM/);
+});
+
+e2e('stop of a shell that exits on SIGTERM: stopped, 143', async (t) => {
+  const sup = t.context.sup;
+  await sup.engine('start', 'st-term', await sup.rootfs(), 'sh -c "trap \\"exit 143\\" TERM; echo ready; while true; do sleep 0.1; done"');
+  await until('ready', async () => fs.readFileSync((await sup.inspect('st-term')).logPath, 'utf8').includes('ready'));
+  const r = await sup.engine('stop', 'st-term');
+  t.regex(r.stdout, /stopped \(exit 143\)/);
+});
+
+e2e('an id stays taken after exit until rm; rm frees it and deletes the log', async (t) => {
+  const sup = t.context.sup;
+  const rootfs = await sup.rootfs();
+  t.is((await sup.engine('run', 'st-reuse', rootfs, '/bin/true')).code, 0);
+  const again = await sup.engine('start', 'st-reuse', rootfs, '/bin/true');
+  t.is(again.code, 125);
+  t.regex(again.stderr, /engine rm st-reuse/);
+  const { logPath } = await sup.inspect('st-reuse');
+  t.is((await sup.engine('rm', 'st-reuse')).code, 0);
+  t.false(fs.existsSync(logPath));
+  t.is((await sup.engine('inspect', 'st-reuse')).code, 125);
+  t.is((await sup.engine('run', 'st-reuse', rootfs, '/bin/true')).code, 0);
+});
+
+e2e('rm of a running container is refused; stop of an ended one says so', async (t) => {
+  const sup = t.context.sup;
+  await sup.engine('start', 'st-rmlive', await sup.rootfs(), '/probe', 'hold');
+  const rm = await sup.engine('rm', 'st-rmlive');
+  t.is(rm.code, 125);
+  t.regex(rm.stderr, /is running; stop it first/);
+  await sup.engine('stop', 'st-rmlive', '-t', '0');
+  const again = await sup.engine('stop', 'st-rmlive');
+  t.is(again.code, 0);
+  t.regex(again.stdout, /not running \(stopped\)/);
+});
+
+e2e('20 containers at once, each with its own output', async (t) => {
+  const sup = t.context.sup;
+  const ids = Array.from({ length: 20 }, (_, i) => `st-many-${i}`);
+  const rootfss = await Promise.all(ids.map(() => sup.rootfs()));
+  const results = await Promise.all(ids.map((id, i) => sup.engine('run', id, rootfss[i], `echo I am ${id}; hostname; exit ${i}`)));
+  results.forEach((r, i) => {
+    t.is(r.code, i);
+    t.is(r.stdout, `I am ${ids[i]}\n${ids[i]}\n`);
+  });
+  for (const id of ids) t.false(pidAlive((await sup.inspect(id)).pid));
+});
+
+e2e('ps lists every record newest last with the contract columns', async (t) => {
+  const sup = t.context.sup;
+  await sup.engine('run', 'st-ps-a', await sup.rootfs(), '/bin/true');
+  await sup.engine('run', 'st-ps-b', await sup.rootfs(), '/bin/true', '--soft-mib', '10', '--hard-mib', '20', '--nice', '3');
+  const ps = await sup.engine('ps');
+  const lines = ps.stdout.trim().split('\n');
+  t.regex(lines[0], /^ID\s+PID\s+STATE\s+STARTED\s+SOFT\(MiB\)\s+HARD\(MiB\)\s+NICE\s+CPUS\s+EXIT/);
+  const ia = lines.findIndex((l) => l.startsWith('st-ps-a '));
+  const ib = lines.findIndex((l) => l.startsWith('st-ps-b '));
+  t.true(ia > 0 && ib > ia);
+  t.regex(lines[ib], /st-ps-b\s+\d+\s+exited\s+\S+ \S+\s+10\s+20\s+3\s+-\s+0/);
+});
