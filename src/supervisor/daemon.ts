@@ -122,7 +122,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
   log.info({ enforcer: memory.kind, reason: memory.reason }, `memory enforcer: ${memory.kind}`);
 
   const sup = new Supervisor({ stateDir, graceMs: opts.graceMs, baseRootfs: base, logger: log, logs, memory });
-  const { server, connections } = createControlServer(sup, log);
+  const { server, connections, inFlight } = createControlServer(sup, log);
   const socketStat = await listen(server, opts.socket);
   log.info({ socket: opts.socket, stateDir, baseRootfs: base?.path ?? null, graceMs: opts.graceMs }, 'supervisor ready');
 
@@ -144,8 +144,8 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
       await sup.stopAll();
       await logs.close(1000);
       await memory.close();
-      // Let `run` clients receive their final status before the sockets close.
-      await new Promise((r) => setImmediate(r));
+      // Let `run` and `logs -f` clients receive their last bytes and final status.
+      await Promise.race([Promise.all([...inFlight]), new Promise((r) => setTimeout(r, 1000))]);
       for (const c of connections) c.end();
       removeSocketIfOurs(opts.socket, socketStat);
       log.info('supervisor exited cleanly');

@@ -15,17 +15,25 @@ import type { Supervisor } from './supervisor.js';
 /** A client must send its whole request within this time of connecting. */
 export const REQUEST_DEADLINE_MS = 5000;
 
-export function createControlServer(sup: Supervisor, log: Logger): { server: net.Server; connections: Set<Connection> } {
+export interface ControlServer {
+  server: net.Server;
+  connections: Set<Connection>;
+  /** Requests being handled; shutdown waits for them so `run` clients get their final status. */
+  inFlight: Set<Promise<void>>;
+}
+
+export function createControlServer(sup: Supervisor, log: Logger): ControlServer {
   const connections = new Set<Connection>();
+  const inFlight = new Set<Promise<void>>();
   const server = net.createServer({ allowHalfOpen: true }, (socket) => {
     const conn = new Connection(socket);
     connections.add(conn);
     socket.on('close', () => connections.delete(conn));
     socket.on('error', (err) => log.debug({ err: err.message }, 'client socket error'));
-    serve(sup, conn, log);
+    serve(sup, conn, log, inFlight);
   });
   server.on('error', (err) => log.error({ err: err.message }, 'control socket error'));
-  return { server, connections };
+  return { server, connections, inFlight };
 }
 
 function peerAllowed(socket: net.Socket): { ok: boolean; uid?: number; pid?: number } {
@@ -50,7 +58,7 @@ function fail(conn: Connection, err: unknown, log: Logger): void {
   conn.end({ ok: false, error: { code: e.code, message: e.message.split('\n')[0] } });
 }
 
-function serve(sup: Supervisor, conn: Connection, log: Logger): void {
+function serve(sup: Supervisor, conn: Connection, log: Logger, inFlight: Set<Promise<void>>): void {
   const { socket } = conn;
   const peer = peerAllowed(socket);
   if (!peer.ok) {
@@ -95,6 +103,8 @@ function serve(sup: Supervisor, conn: Connection, log: Logger): void {
       return fail(conn, new EngineError(code, message), log);
     }
     log.debug({ verb: req.verb }, 'request');
-    handle(sup, req, conn).catch((err) => fail(conn, err, log));
+    const work = handle(sup, req, conn).catch((err) => fail(conn, err, log));
+    inFlight.add(work);
+    void work.finally(() => inFlight.delete(work));
   });
 }

@@ -9,6 +9,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { CLI_ENTRY, REPO_ROOT } from '../../src/paths.js';
 import { encodeJson } from '../../src/protocol/framing.js';
+import { call } from '../../src/cli/client.js';
+import type { Reply, Request } from '../../src/protocol/messages.js';
 
 const execFileP = promisify(execFile);
 export const ROOTFS_BASE = path.join(REPO_ROOT, 'rootfs-base');
@@ -147,6 +149,11 @@ export class Supervisor {
 
   engine(...args: string[]): Promise<Result> {
     return runEngine(args, { ENGINE_SOCKET: this.socket });
+  }
+
+  /** One request straight over the socket (no CLI process): for loops of many requests. */
+  call(request: Request): Promise<Reply> {
+    return call(this.socket, request);
   }
 
   async inspect(id: string): Promise<Record<string, any>> {
