@@ -371,6 +371,7 @@ async function buildBusybox(tmp: string, busybox: string) {
  * Building needs root. Throws Error with a one-line message on any problem.
  */
 export async function createRootfs(dir: string, opts: CreateRootfsOptions = {}): Promise<RootfsResult> {
+  if (opts.from === undefined) requireRoot('rootfs create');
   const { abs, exists } = await prepareTarget(dir, opts.force);
 
   let from: string | undefined;
@@ -388,7 +389,6 @@ export async function createRootfs(dir: string, opts: CreateRootfsOptions = {}):
     }
   } else {
     busybox = await findBusybox(opts.busybox);
-    requireRoot('rootfs create');
   }
 
   let workloadsDir = opts.workloadsDir ? path.resolve(opts.workloadsDir) : undefined;
