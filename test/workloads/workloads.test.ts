@@ -18,11 +18,14 @@ function vmRssKiB(pid: number): number {
 }
 
 test('memory_hog: RSS grows by a chunk per step, read as each step is reported', async (t) => {
-  const child = spawn(bin('memory_hog'), ['8', '250', '--max', '40', '--hold'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // 8 MiB a second, the seed's rate. Each VmRSS is read when a step's line arrives: it must
+  // cover the total reported so far. Lines can arrive late under load (the hog does not wait
+  // for us), so growth is checked over the whole run, which tolerates ~2 s of lag.
+  const child = spawn(bin('memory_hog'), ['8', '1000', '--max', '32', '--hold'], { stdio: ['ignore', 'pipe', 'inherit'] });
   t.teardown(() => child.kill('SIGKILL'));
   const out = lines(child);
   const rss: number[] = [];
-  for (let step = 1; step <= 5; step++) {
+  for (let step = 1; step <= 4; step++) {
     const m = await out.next(/^allocation=(\d+) chunk=(\d+)MB total=(\d+)MB$/);
     t.is(Number(m[1]), step);
     t.is(Number(m[2]), 8);
@@ -31,12 +34,11 @@ test('memory_hog: RSS grows by a chunk per step, read as each step is reported',
     rss.push(kib);
     t.true(kib >= step * 8 * 1024, `step ${step}: VmRSS ${kib} kB < ${step * 8} MiB`);
   }
-  // Lines can arrive batched under load, so only the overall growth is exact enough to check.
   for (let i = 1; i < rss.length; i++) t.true(rss[i]! >= rss[i - 1]!, `RSS shrank: ${rss.join(' ')}`);
-  t.true(rss[4]! - rss[0]! >= 16 * 1024, `RSS grew only ${rss[4]! - rss[0]!} kB over 4 steps: ${rss.join(' ')}`);
-  await out.next(/^memory_hog reached max total=40MB$/);
+  t.true(rss[3]! - rss[0]! >= 16 * 1024, `RSS grew only ${rss[3]! - rss[0]!} kB over 3 steps: ${rss.join(' ')}`);
+  await out.next(/^memory_hog reached max total=32MB$/);
   // --hold keeps the memory after the max is reached
-  t.true(vmRssKiB(child.pid!) >= 40 * 1024);
+  t.true(vmRssKiB(child.pid!) >= 32 * 1024);
   t.is(child.exitCode, null);
   child.kill('SIGTERM');
   t.is((await exited(child)).signal, 'SIGTERM');
@@ -81,7 +83,7 @@ test('cpu_hog: runs for its duration, reports each second, ends with the final l
   );
   t.truthy(m, ls[1]);
   t.true(Number(m![1]) > 0);
-  t.true(Number(m![2]) >= 2000 && Number(m![2]) < 2500, `elapsed_ms=${m![2]}`);
+  t.true(Number(m![2]) >= 2000 && Number(m![2]) < 3500, `elapsed_ms=${m![2]}`);
   t.true(Number(m![3]) > 0);
   t.true(Number(m![4]) > 0);
   t.true(r.ms >= 1990 && r.ms < 6000, `wall ${r.ms} ms`);
