@@ -4,8 +4,7 @@
 // Local commands (no supervisor involved). Success prints one line on stdout; an error prints
 // "engine: <message>" on stderr and exits 125 (a client-side error, as CONTRACT.md says).
 import type { Command } from 'commander';
-
-export const EXIT_CLIENT_ERROR = 125;
+import { CLIENT_ERROR_EXIT } from '../../errors.js';
 
 interface CreateFlags {
   workloads?: string;
@@ -20,7 +19,7 @@ interface ImportFlags {
 function fail(err: unknown): never {
   const msg = err instanceof Error ? err.message : String(err);
   process.stderr.write(`engine: ${msg.split('\n')[0]}\n`);
-  process.exit(EXIT_CLIENT_ERROR);
+  process.exit(CLIENT_ERROR_EXIT);
 }
 
 function describe(r: import('../../rootfs/index.js').RootfsResult): string {
