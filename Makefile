@@ -5,12 +5,14 @@
 # Each concern with its own targets keeps them in mk/<concern>.mk.
 
 SHELL := /bin/bash
+.DEFAULT_GOAL := all
+# Fragments first: their variables (WORKLOAD_BINS) are used in prerequisites below.
+include $(wildcard mk/*.mk)
 NODE_MODULES_STAMP := node_modules/.package-lock.json
 TS_SOURCES := $(shell find src workers bench -name '*.ts' 2>/dev/null)
 ADDON := native/build/Release/engine_native.node
 
 .PHONY: all deps debs build ts native workloads rootfs demo test test-unit clean
-.DEFAULT_GOAL := all
 
 all: build rootfs
 
@@ -36,7 +38,7 @@ $(ADDON): $(wildcard native/src/*.cc native/src/*.h) native/binding.gyp module/m
 	cd native && npx node-gyp rebuild --silent
 
 rootfs: rootfs-base/.engine-rootfs
-rootfs-base/.engine-rootfs: build
+rootfs-base/.engine-rootfs: $(WORKLOAD_BINS) dist/.stamp
 	./engine rootfs create rootfs-base --workloads workloads/bin --force
 
 demo: all
@@ -52,4 +54,3 @@ clean:
 	rm -rf dist native/build workloads/bin test-results
 	-$(MAKE) -C module clean
 
-include $(wildcard mk/*.mk)
