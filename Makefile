@@ -34,7 +34,7 @@ dist/.stamp: $(TS_SOURCES) tsconfig.json $(NODE_MODULES_STAMP)
 	@touch $@
 
 native: $(ADDON)
-$(ADDON): $(wildcard native/src/*.cc native/src/*.h) native/binding.gyp module/monitor_ioctl.h $(NODE_MODULES_STAMP)
+$(ADDON): $(wildcard native/src/*.cc native/src/*.h) native/binding.gyp $(wildcard module/*.h) $(NODE_MODULES_STAMP)
 	cd native && npx node-gyp rebuild --silent
 
 rootfs: rootfs-base/.engine-rootfs
