@@ -305,6 +305,20 @@ rtest('create as a non-root user fails with a clear one-line error', async (t) =
   t.false(existsSync(dir));
 });
 
+const mainTs = path.join(REPO, 'src/cli/main.ts');
+(isRoot && existsSync(mainTs) ? test : test.skip)('engine CLI entry (src/cli/main.ts) runs the rootfs verb', async (t) => {
+  const dir = fresh('main');
+  const tsx = path.join(REPO, 'node_modules/.bin/tsx');
+  const ok = await runToEnd(tsx, [mainTs, 'rootfs', 'create', dir, '--workloads', WORKLOADS_BIN]);
+  t.is(ok.code, 0, ok.stderr);
+  t.regex(ok.stdout, /^created rootfs /);
+  const again = await runToEnd(tsx, [mainTs, 'rootfs', 'create', dir]);
+  t.is(again.code, 125);
+  t.regex(again.stderr, /^engine: .* already exists/);
+  const usage = await runToEnd(tsx, [mainTs, 'rootfs', 'import', 'only-one-arg']);
+  t.is(usage.code, 125);
+});
+
 test('rootfs tests need root', (t) => {
   if (!isRoot) t.log('not root: the rootfs tests were skipped');
   t.pass();

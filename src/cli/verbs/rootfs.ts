@@ -16,10 +16,11 @@ interface ImportFlags {
   force?: boolean;
 }
 
-function fail(err: unknown): never {
+// Sets the exit status rather than calling process.exit, so pending output is never cut off.
+function fail(err: unknown): void {
   const msg = err instanceof Error ? err.message : String(err);
   process.stderr.write(`engine: ${msg.split('\n')[0]}\n`);
-  process.exit(CLIENT_ERROR_EXIT);
+  process.exitCode = CLIENT_ERROR_EXIT;
 }
 
 function describe(r: import('../../rootfs/index.js').RootfsResult): string {
