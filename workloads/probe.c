@@ -34,6 +34,8 @@
  *   exit N         exits at once with status N (0..255)
  *   raise SIG      restores SIG's default action and raises it (number or name:
  *                  TERM KILL INT HUP QUIT USR1 USR2 ABRT SEGV PIPE ALRM)
+ *   segv           dereferences a null pointer: a real fault, which kills even the PID 1 of a
+ *                  namespace (raise() does not: init ignores signals it has no handler for)
  *   ignore-term    installs a SIGTERM handler that writes "got TERM" and carries on,
  *                  prints "ready", then sleeps forever (needs SIGKILL to end)
  *   hold           prints "ready" and sleeps forever with default signal actions
@@ -61,7 +63,7 @@ extern char **environ;
 
 static const char *usage_line =
     "usage: probe pid|ppid|hostname|id|cwd|fds|fdlinks|stdin|mounts|nice|cpus|ns|cgroup|sigmask|env|"
-    "hold|ignore-term | args ARG... | sleep MS | write BYTES | write-err BYTES | exit N | raise SIG "
+    "hold|ignore-term | args ARG... | sleep MS | write BYTES | write-err BYTES | exit N | raise SIG | segv "
     "[...]\n";
 
 static const char PATTERN[65] = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-\n";
@@ -392,6 +394,11 @@ int main(int argc, char *argv[])
             sigprocmask(SIG_UNBLOCK, &s, NULL);
             raise(sig);
             die("raise returned");
+        } else if (strcmp(c, "segv") == 0) {
+            fflush(stdout);
+            signal(SIGSEGV, SIG_DFL);
+            *(volatile int *)0 = 1;
+            die("segv survived");
         } else if (strcmp(c, "ignore-term") == 0) {
             struct sigaction sa;
             memset(&sa, 0, sizeof(sa));

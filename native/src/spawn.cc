@@ -99,13 +99,21 @@ void Report(const ChildPlan* plan, int step, int err, int flags = 0) {
   _exit(kExitSetupFailed);
 }
 
+// The kernel's struct sigaction (x86_64 rt_sigaction ABI). The raw system call is used because
+// glibc's sigaction() refuses its reserved signals 32 and 33, and an ignored disposition of those
+// inherited from the supervisor's parent would otherwise survive exec.
+struct KernelSigaction {
+  void (*handler)(int);
+  unsigned long flags;
+  void (*restorer)(void);
+  unsigned long mask;
+};
+
 void ResetSignals() {
-  struct sigaction dfl;
-  memset(&dfl, 0, sizeof dfl);
-  dfl.sa_handler = SIG_DFL;
+  KernelSigaction dfl = {SIG_DFL, 0, nullptr, 0};
   for (int sig = 1; sig < NSIG; sig++) {
     if (sig == SIGKILL || sig == SIGSTOP) continue;
-    sigaction(sig, &dfl, nullptr);  // EINVAL for glibc-reserved signals: harmless
+    syscall(SYS_rt_sigaction, sig, &dfl, nullptr, sizeof dfl.mask);
   }
 }
 

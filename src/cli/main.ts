@@ -51,6 +51,12 @@ async function main(argv: string[]): Promise<void> {
   await program.parseAsync([verb, ...rest], { from: 'user' });
 }
 
+// `engine logs x | head`: a reader that goes away is not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
+
 main(process.argv.slice(2)).catch((err: unknown) => {
   if (err instanceof CommanderError) {
     // --help and --version exit 0; argument errors are client-side errors (CONTRACT.md: 125).
