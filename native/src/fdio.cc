@@ -17,6 +17,7 @@
 //   eventfdCreate() -> fd (EFD_CLOEXEC | EFD_NONBLOCK)
 //   eventfdSignal(fd) / eventfdDrain(fd)
 //   closeFd(fd)
+//   pipe() -> [readFd, writeFd], both O_CLOEXEC (tests and the bench feed the pipeline with it)
 #include "addon.h"
 
 #include <fcntl.h>
@@ -223,6 +224,19 @@ Napi::Value CloseFd(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+Napi::Value Pipe(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) < 0) {
+    ErrnoError(env, errno, "pipe2").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  Napi::Array a = Napi::Array::New(env, 2);
+  a.Set(0u, Napi::Number::New(env, fds[0]));
+  a.Set(1u, Napi::Number::New(env, fds[1]));
+  return a;
+}
+
 }  // namespace
 
 void InitFdio(Napi::Env env, Napi::Object exports) {
@@ -238,4 +252,5 @@ void InitFdio(Napi::Env env, Napi::Object exports) {
   exports.Set("eventfdSignal", Napi::Function::New(env, EventfdSignal, "eventfdSignal"));
   exports.Set("eventfdDrain", Napi::Function::New(env, EventfdDrain, "eventfdDrain"));
   exports.Set("closeFd", Napi::Function::New(env, CloseFd, "closeFd"));
+  exports.Set("pipe", Napi::Function::New(env, Pipe, "pipe"));
 }

@@ -18,6 +18,10 @@ export interface LogDrainResult {
   bytes: number;
   /** bytes dropped (non-blocking mode only; 0 otherwise) */
   dropped: number;
+  /** true if close() stopped reading before the pipe reached EOF (bytes still in the pipe were never read) */
+  cut?: boolean;
+  /** set if the log file could not be opened or written (the stream was still drained) */
+  error?: string;
 }
 
 export interface LogStats {
