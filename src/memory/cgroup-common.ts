@@ -1,0 +1,378 @@
+// Shared machinery of the memory-cgroup enforcers (v1 and v2): where the supervisor's own cgroup is,
+// one parent cgroup per supervisor nested under it, one child per container, a single 50 ms poll
+// timer for the soft limit and the OOM-kill counter, removal with retries, and the cleanup of
+// leftovers of a crashed supervisor.
+//
+// Layout:   <mount><own cgroup>/engine-<supervisorPid>.<startTicks>/<container id>
+// The parent's name carries the supervisor's pid and its start time (field 22 of /proc/<pid>/stat),
+// so a later supervisor can tell a leftover (owner gone, or the pid reused by another process) from
+// a live sibling supervisor's cgroup.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import type { EnforcerAttachment, EnforcerKind, MemoryEnforcer, MemoryEvent, MemoryLimits } from './types.js';
+
+/** Soft-limit and OOM-kill polling period. Peak usage files catch spikes between two polls. */
+export const POLL_MS = 50;
+const PARENT_RE = /^engine-(\d+)\.(\d+)$/;
+
+export interface Logger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+}
+
+export const silentLogger: Logger = { info() {}, warn() {} };
+
+/** One line of /proc/<pid>/cgroup: hierarchy id, controller list, path. */
+export interface CgroupLine {
+  id: string;
+  controllers: string[];
+  path: string;
+}
+
+export function readProcCgroup(pid: number | 'self' = 'self'): CgroupLine[] {
+  const text = fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8');
+  const out: CgroupLine[] = [];
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    const a = line.indexOf(':');
+    const b = line.indexOf(':', a + 1);
+    if (a < 0 || b < 0) continue;
+    const ctl = line.slice(a + 1, b);
+    out.push({ id: line.slice(0, a), controllers: ctl ? ctl.split(',') : [], path: line.slice(b + 1) });
+  }
+  return out;
+}
+
+export interface MountInfo {
+  mountPoint: string;
+  root: string;
+  fsType: string;
+  superOptions: string[];
+}
+
+export function readMounts(): MountInfo[] {
+  const out: MountInfo[] = [];
+  for (const line of fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+    if (!line) continue;
+    const [left, right] = line.split(' - ');
+    if (!right) continue;
+    const l = left.split(' ');
+    const r = right.split(' ');
+    out.push({ root: unescape(l[3]), mountPoint: unescape(l[4]), fsType: r[0], superOptions: (r[2] ?? '').split(',') });
+  }
+  return out;
+}
+
+function unescape(s: string): string {
+  return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+}
+
+/** Joins a mount point and a cgroup path taken relative to the mount's root. */
+export function cgroupDir(mount: MountInfo, cgPath: string): string | null {
+  let rel = cgPath;
+  if (mount.root !== '/') {
+    if (rel !== mount.root && !rel.startsWith(mount.root + '/')) return null;
+    rel = rel.slice(mount.root.length);
+  }
+  return path.join(mount.mountPoint, rel);
+}
+
+/** starttime (clock ticks since boot) of a process, or null when it does not exist. */
+export function processStartTicks(pid: number): string | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return fields[19] ?? null; // field 22 overall; fields[0] is field 3
+  } catch {
+    return null;
+  }
+}
+
+export function readText(file: string): string {
+  return fs.readFileSync(file, 'utf8');
+}
+
+export function readNumber(file: string): number {
+  return Number(readText(file).trim());
+}
+
+/** `key value` lines (memory.events, memory.oom_control, memory.stat). */
+export function readKeyed(file: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const line of readText(file).split('\n')) {
+    const [k, v] = line.split(' ');
+    if (k && v !== undefined) out[k] = Number(v);
+  }
+  return out;
+}
+
+export function procsOf(dir: string): number[] {
+  try {
+    return readText(path.join(dir, 'cgroup.procs'))
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/**
+ * rmdir a cgroup, retrying on EBUSY while its last tasks finish exiting; after killAfterMs, the
+ * tasks still inside are SIGKILLed (they are ours: a container's leftovers). True when it is gone.
+ */
+export async function removeCgroup(dir: string, opts: { timeoutMs?: number; killAfterMs?: number } = {}): Promise<boolean> {
+  const timeoutMs = opts.timeoutMs ?? 3000;
+  const killAfterMs = opts.killAfterMs ?? 1000;
+  const t0 = Date.now();
+  let delay = 2;
+  for (;;) {
+    try {
+      // children first (a container never makes its own, but a crashed run might leave some)
+      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+        if (e.isDirectory()) await removeCgroup(path.join(dir, e.name), { timeoutMs: Math.max(0, timeoutMs - (Date.now() - t0)), killAfterMs: 0 });
+      }
+      fs.rmdirSync(dir);
+      return true;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return true;
+      if (code !== 'EBUSY' && code !== 'ENOTEMPTY') return false;
+    }
+    const elapsed = Date.now() - t0;
+    if (elapsed >= timeoutMs) return false;
+    if (elapsed >= killAfterMs) killAll(dir);
+    await sleep(delay);
+    delay = Math.min(delay * 2, 50);
+  }
+}
+
+export function killAll(dir: string): void {
+  try {
+    fs.writeFileSync(path.join(dir, 'cgroup.kill'), '1');
+    return;
+  } catch {
+    /* v1, or v2 before 5.14: signal one by one */
+  }
+  for (const pid of procsOf(dir)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+}
+
+/** What differs between v1 and v2. All methods are synchronous file operations on cgroupfs. */
+export interface CgroupBackend {
+  readonly kind: 'cgroup-v1' | 'cgroup-v2';
+  /** The supervisor's own memory cgroup directory. */
+  readonly ownDir: string;
+  /** Makes `dir` able to hold memory-limited children (v2: +memory in subtree_control). */
+  prepareParent(dir: string): void;
+  /** Called on a fresh child cgroup before any task joins it. */
+  setLimits(dir: string, limits: MemoryLimits): void;
+  /** Highest usage seen since the cgroup was made (bytes); falls back to current usage. */
+  peakBytes(dir: string): number;
+  /** OOM kills in this cgroup so far. */
+  oomKills(dir: string): number;
+  /** Short description for the start-up reason. */
+  describe(): string;
+}
+
+interface Attached {
+  id: string;
+  pid: number;
+  dir: string;
+  limits: MemoryLimits;
+  onEvent: (ev: MemoryEvent) => void;
+  softSent: boolean;
+  hardSent: boolean;
+  released: boolean;
+}
+
+export class CgroupEnforcer implements MemoryEnforcer {
+  readonly kind: EnforcerKind;
+  readonly parentDir: string;
+  private readonly live = new Map<string, Attached>();
+  private timer: NodeJS.Timeout | null = null;
+  private closed = false;
+
+  constructor(
+    readonly backend: CgroupBackend,
+    readonly reason: string,
+    private readonly log: Logger = silentLogger,
+  ) {
+    this.kind = backend.kind;
+    const tag = `engine-${process.pid}.${processStartTicks(process.pid) ?? '0'}`;
+    this.parentDir = path.join(backend.ownDir, tag);
+  }
+
+  /** Cleans leftovers, makes the parent cgroup. Called once by the factory. */
+  async init(): Promise<void> {
+    await cleanupLeftovers(this.backend.ownDir, this.log);
+    this.backend.prepareParent(this.backend.ownDir);
+    try {
+      fs.mkdirSync(this.parentDir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    this.backend.prepareParent(this.parentDir);
+  }
+
+  async attach(id: string, pid: number, limits: MemoryLimits, onEvent: (ev: MemoryEvent) => void): Promise<EnforcerAttachment> {
+    if (this.closed) throw new Error('memory enforcer is closed');
+    let dir = path.join(this.parentDir, id);
+    try {
+      fs.mkdirSync(dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new Error(`memory cgroup ${dir}: ${(err as Error).message}`);
+      // an earlier container of this id whose cgroup could not be removed: try again, else a new name
+      if (!(await removeCgroup(dir, { timeoutMs: 500 }))) dir = `${dir}~${Date.now()}`;
+      fs.mkdirSync(dir);
+    }
+    try {
+      this.backend.setLimits(dir, limits);
+      fs.writeFileSync(path.join(dir, 'cgroup.procs'), String(pid));
+    } catch (err) {
+      await removeCgroup(dir, { timeoutMs: 500 });
+      throw new Error(`memory cgroup ${dir}: ${(err as Error).message}`);
+    }
+    const a: Attached = { id, pid, dir, limits, onEvent, softSent: false, hardSent: false, released: false };
+    this.live.set(dir, a);
+    this.ensureTimer();
+    return {
+      exitAttribution: async () => this.attribution(a),
+      release: async () => this.release(a),
+    };
+  }
+
+  /** The cgroup directory of a live attachment (tests, inspect). */
+  dirOf(id: string): string | undefined {
+    for (const a of this.live.values()) if (a.id === id) return a.dir;
+    return undefined;
+  }
+
+  private ensureTimer(): void {
+    if (this.timer || this.live.size === 0) return;
+    this.timer = setInterval(() => this.poll(), POLL_MS);
+    this.timer.unref();
+  }
+
+  private poll(): void {
+    for (const a of this.live.values()) this.check(a);
+    if (this.live.size === 0 && this.timer) {
+      clearInterval(this.timer);
+      this.timer = null;
+    }
+  }
+
+  /** Reads the cgroup once: soft crossing (once) and OOM kill (once). */
+  private check(a: Attached): void {
+    if (a.released) return;
+    try {
+      if (!a.softSent) {
+        const peak = this.backend.peakBytes(a.dir);
+        // Above the soft limit; when soft == hard, reaching it counts (usage never exceeds hard).
+        if (peak > a.limits.softBytes || (a.limits.softBytes >= a.limits.hardBytes && peak >= a.limits.softBytes)) {
+          a.softSent = true;
+          this.emit(a, { kind: 'soft', at: new Date().toISOString(), usageBytes: peak, limitBytes: a.limits.softBytes });
+        }
+      }
+      if (!a.hardSent && this.backend.oomKills(a.dir) > 0) {
+        a.hardSent = true;
+        this.emit(a, { kind: 'hard', at: new Date().toISOString(), usageBytes: this.safePeak(a.dir), limitBytes: a.limits.hardBytes });
+      }
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT') this.log.warn({ id: a.id, err: (err as Error).message }, 'memory cgroup poll failed');
+    }
+  }
+
+  private safePeak(dir: string): number | undefined {
+    try {
+      return this.backend.peakBytes(dir);
+    } catch {
+      return undefined;
+    }
+  }
+
+  private emit(a: Attached, ev: MemoryEvent): void {
+    try {
+      a.onEvent(ev);
+    } catch (err) {
+      this.log.warn({ id: a.id, err: (err as Error).message }, 'memory event handler threw');
+    }
+  }
+
+  private async attribution(a: Attached): Promise<'hard' | null> {
+    this.check(a); // last look: a soft crossing and the kill that followed it, in order
+    return a.hardSent ? 'hard' : null;
+  }
+
+  private async release(a: Attached): Promise<void> {
+    if (a.released) return;
+    a.released = true;
+    this.live.delete(a.dir);
+    const ok = await removeCgroup(a.dir);
+    if (!ok) this.log.warn({ id: a.id, dir: a.dir }, 'memory cgroup could not be removed');
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    for (const a of [...this.live.values()]) await this.release(a);
+    if (!(await removeCgroup(this.parentDir))) this.log.warn({ dir: this.parentDir }, 'memory cgroup parent could not be removed');
+  }
+}
+
+/**
+ * Removes engine-<pid>.<start> cgroups under `ownDir` whose supervisor is gone (no such process, or
+ * the pid now belongs to a process that started at another time): their tasks are killed first.
+ */
+export async function cleanupLeftovers(ownDir: string, log: Logger = silentLogger): Promise<string[]> {
+  const removed: string[] = [];
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(ownDir);
+  } catch {
+    return removed;
+  }
+  for (const name of entries) {
+    const sup = /^engine-(\d+)\.sup$/.exec(name); // v2: where a supervisor moved itself
+    if (sup && Number(sup[1]) !== process.pid && procsOf(path.join(ownDir, name)).length === 0) {
+      await removeCgroup(path.join(ownDir, name), { timeoutMs: 200 });
+      continue;
+    }
+    const m = PARENT_RE.exec(name);
+    if (!m) continue;
+    const [, pid, start] = m;
+    if (Number(pid) === process.pid) continue;
+    if (processStartTicks(Number(pid)) === start) continue; // a live sibling supervisor
+    const dir = path.join(ownDir, name);
+    for (const child of safeReaddir(dir)) killAll(path.join(dir, child));
+    if (await removeCgroup(dir, { timeoutMs: 3000, killAfterMs: 0 })) {
+      removed.push(dir);
+      log.info({ dir }, 'removed the memory cgroups of a supervisor that is gone');
+    } else log.warn({ dir }, 'could not remove the memory cgroups of a supervisor that is gone');
+  }
+  return removed;
+}
+
+function safeReaddir(dir: string): string[] {
+  try {
+    return fs
+      .readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name);
+  } catch {
+    return [];
+  }
+}
