@@ -12,6 +12,7 @@ import {
   C_CONSUMER_SLEEPING, C_DOORBELL, C_STOP_CONSUMER, EOF_CUT, REC_DATA, Ring, STREAM_FIELDS, S_DROPPED, S_WRITTEN,
 } from '../src/logging/ring.js';
 import type { ConsumerInit, FromConsumer, ToConsumer } from '../src/logging/messages.js';
+import { fdio } from '../src/logging/native.js';
 
 interface LogFile {
   slot: number;
@@ -27,6 +28,9 @@ const rings = init.rings.map((sab) => new Ring(sab));
 const ctl = new Int32Array(init.control);
 const table = new Float64Array(init.streams);
 const files = new Map<number, LogFile>();
+// Files are opened by the main thread (attach) and closed here: close through the addon, since
+// fs.close of an fd another thread opened makes Node warn (and its fd tracking is per thread).
+const io = fdio();
 const pending = new Map<number, ToConsumer>();
 const BUDGET = 4 * 1024 * 1024; // bytes from one ring before looking at the next
 
@@ -64,7 +68,7 @@ function writeAll(f: LogFile, buf: Uint8Array, off: number, len: number): void {
 }
 
 function rotate(f: LogFile): void {
-  fs.closeSync(f.fd);
+  io.closeFd(f.fd);
   f.fd = -1;
   fs.renameSync(f.path, `${f.path}.1`);
   f.fd = fs.openSync(f.path, 'w', 0o640);
@@ -92,7 +96,7 @@ function writeRecord(f: LogFile, ring: Ring, off1: number, len1: number, len2: n
 function finish(f: LogFile, cut: boolean): void {
   if (f.fd >= 0) {
     try {
-      fs.closeSync(f.fd);
+      io.closeFd(f.fd);
     } catch {
       /* nothing left to do */
     }

@@ -4,7 +4,8 @@
  *   byte at stream offset o = ((((o + SEED) % 65521) * 2654435761u) >> 13) & 0xff
  * The pattern is built once; the write loop only copies, so the writer costs what a real chatty
  * program's write() calls cost. Usage: writer [BYTES] [CHUNK] [SEED]. Exit 0 when every byte was
- * written, 1 on a write error. */
+ * written, 1 on a write error. With a 4th argument "gate", it first reads one byte from stdin, so a
+ * bench can start many writers and then release them all at once. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -17,6 +18,10 @@ int main(int argc, char **argv) {
   size_t chunk = argc > 2 ? strtoul(argv[2], NULL, 0) : 65536;
   unsigned long long seed = argc > 3 ? strtoull(argv[3], NULL, 0) : 0;
   if (chunk == 0 || chunk > (64u << 20)) return 2;
+  if (argc > 4 && argv[4][0] == 'g') {
+    char c;
+    while (read(0, &c, 1) < 0 && errno == EINTR) {}
+  }
   unsigned char *pat = malloc(chunk + PERIOD);
   if (!pat) return 2;
   for (size_t i = 0; i < chunk + PERIOD; i++)

@@ -379,7 +379,7 @@ function exited(w: Worker, timeoutMs: number): Promise<void> {
 
 function closeQuietly(fd: number): void {
   try {
-    fs.closeSync(fd);
+    fs.closeSync(fd); // fds handed to us or opened here, on this thread
   } catch {
     /* already closed */
   }

@@ -1,0 +1,303 @@
+// Log pipeline bench (issue 3, item 6): the same stream of 64 KiB writes from a static C writer,
+// captured by
+//   (a) a redirect straight to the file (floor)        writer > file
+//   (b) cat                                              writer | cat > file
+//   (c) the seed's design in C                           writer | seed_ring file   (pthreads, 64 x 4 KiB, mutex + 2 condvars)
+//   (d) our pipeline end to end, one stream              writer -> pipe -> LogPipelineImpl -> file
+//   (e) our pipeline, 64 and 256 streams at once         the same total bytes split over N writers (aggregate MB/s)
+// Variants are alternated run by run (one warm-up round, then --runs counted rounds). Every capture's
+// size is checked and the first counted capture of each variant is checked byte for byte (piscina).
+//
+// (d)/(e) drive LogPipelineImpl in this process with pipes fed by the writer (spawned with the pipe's
+// write end as stdout), exactly as the supervisor hands a container's pipe to attach(); the process
+// start-up of a real container is not in the measured path.
+//
+// Usage: node dist/bench/logs/run.js [--size-mib 1024] [--runs 5] [--variants a,b,c,d,e64,e256]
+//                                    [--dir /dev/shm/engine-logs-bench] [--out bench/results] [--no-write]
+
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { LogPipelineImpl } from '../../src/logging/pipeline.js';
+import { fdio } from '../../src/logging/native.js';
+import { LogVerifier } from '../../src/logging/verify.js';
+import { REPO_ROOT } from '../../src/paths.js';
+
+const BIN = path.join(REPO_ROOT, 'bench/logs/bin');
+const WRITER = path.join(BIN, 'writer');
+const SEED_RING = path.join(BIN, 'seed_ring');
+const MB = 1e6;
+const GIB = 1024 ** 3;
+const CLK_TCK = 100;
+
+interface Args {
+  sizeMiB: number;
+  runs: number;
+  variants: string[];
+  dir: string;
+  out: string;
+  write: boolean;
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = {
+    sizeMiB: 1024, runs: 5, variants: ['a', 'b', 'c', 'd', 'e64', 'e256'],
+    dir: fs.existsSync('/dev/shm') ? '/dev/shm/engine-logs-bench' : path.join(os.tmpdir(), 'engine-logs-bench'),
+    out: path.join(REPO_ROOT, 'bench/results'), write: true,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const k = argv[i];
+    const v = (): string => {
+      const x = argv[++i];
+      if (x === undefined) throw new Error(`${k} needs a value`);
+      return x;
+    };
+    if (k === '--size-mib') a.sizeMiB = Number(v());
+    else if (k === '--runs') a.runs = Number(v());
+    else if (k === '--variants') a.variants = v().split(',');
+    else if (k === '--dir') a.dir = v();
+    else if (k === '--out') a.out = v();
+    else if (k === '--no-write') a.write = false;
+    else throw new Error(`unknown option ${k}`);
+  }
+  if (!(a.sizeMiB > 0) || !(a.runs >= 1)) throw new Error('bad --size-mib or --runs');
+  return a;
+}
+
+const LABELS: Record<string, string> = {
+  a: '(a) redirect to file (floor)',
+  b: '(b) writer, cat, file',
+  c: '(c) seed design in C (pthread ring 64x4KiB, mutex+condvars)',
+  d: '(d) engine pipeline, 1 stream',
+};
+const label = (v: string): string => LABELS[v] ?? `(e) engine pipeline, ${v.slice(1)} streams (aggregate)`;
+
+interface Sample {
+  variant: string;
+  seconds: number;
+  bytes: number;
+  mbps: number;
+  cpuSeconds: number;
+  peakRssMiB?: number;
+  verified?: boolean;
+}
+
+/** CPU time of this process (all threads) plus its reaped children, in seconds. */
+function cpuNow(): number {
+  const u = process.cpuUsage();
+  const f = fs.readFileSync('/proc/self/stat', 'utf8');
+  const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
+  // fields[0] is field 3 (state): cutime is field 16, cstime field 17
+  const children = (Number(fields[13]) + Number(fields[14])) / CLK_TCK;
+  return (u.user + u.system) / 1e6 + children;
+}
+
+function waitExit(child: ReturnType<typeof spawn>, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code, sig) => (code === 0 ? resolve() : reject(new Error(`${what} exited ${code ?? sig}`))));
+  });
+}
+
+class RssSampler {
+  peak = 0;
+  private t?: NodeJS.Timeout;
+  start(): void {
+    this.peak = process.memoryUsage.rss();
+    this.t = setInterval(() => (this.peak = Math.max(this.peak, process.memoryUsage.rss())), 20);
+  }
+  stop(): number {
+    clearInterval(this.t);
+    this.peak = Math.max(this.peak, process.memoryUsage.rss());
+    return this.peak / 1024 / 1024;
+  }
+}
+
+async function runShell(variant: string, bytes: number, file: string): Promise<void> {
+  if (variant === 'a') {
+    const fd = fs.openSync(file, 'w');
+    const c = spawn(WRITER, [String(bytes)], { stdio: ['ignore', fd, 'inherit'] });
+    fs.closeSync(fd);
+    await waitExit(c, 'writer');
+    return;
+  }
+  const cmd = variant === 'b' ? `"${WRITER}" ${bytes} | cat > "${file}"` : `"${WRITER}" ${bytes} | "${SEED_RING}" "${file}"`;
+  await waitExit(spawn('/bin/sh', ['-c', cmd], { stdio: ['ignore', 'inherit', 'inherit'] }), variant);
+}
+
+/**
+ * Starts `streams` writers on pipes attached to the pipeline, all held at a gate (a pipe on their
+ * stdin), then opens the gate; measures from the gate to the last byte drained, so process spawning
+ * (milliseconds per writer in Node) is not counted as pipeline time.
+ */
+async function runPipeline(
+  p: LogPipelineImpl, streams: number, bytes: number, dir: string, tag: string, onGo: () => void,
+): Promise<string[]> {
+  const io = fdio();
+  const per = Math.floor(bytes / streams);
+  const files: string[] = [];
+  const done: Promise<unknown>[] = [];
+  const [gateR, gateW] = io.pipe();
+  for (let i = 0; i < streams; i++) {
+    const [r, w] = io.pipe();
+    const id = `${tag}-${i}`;
+    const file = path.join(dir, `${id}.log`);
+    files.push(file);
+    const child = spawn(WRITER, [String(per), '65536', String(i), 'gate'], { stdio: [gateR, w, 'inherit'] });
+    io.closeFd(w);
+    p.attach(id, r, file);
+    done.push(waitExit(child, 'writer'), p.drained(id).then(() => p.forget(id)));
+  }
+  io.closeFd(gateR);
+  onGo();
+  fs.writeSync(gateW, Buffer.alloc(streams, 0x67));
+  io.closeFd(gateW);
+  await Promise.all(done);
+  return files;
+}
+
+function stats(xs: number[]): { median: number; min: number; max: number } {
+  const s = [...xs].sort((x, y) => x - y);
+  const m = s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  return { median: m, min: s[0], max: s[s.length - 1] };
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  for (const b of [WRITER, SEED_RING]) {
+    if (!fs.existsSync(b)) {
+      const r = spawnSync('make', ['-C', REPO_ROOT, 'bench-tools'], { stdio: 'inherit' });
+      if (r.status !== 0) throw new Error('make bench-tools failed');
+    }
+  }
+  fs.rmSync(args.dir, { recursive: true, force: true });
+  fs.mkdirSync(args.dir, { recursive: true });
+  const bytes = args.sizeMiB * 1024 * 1024;
+  const system = `${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / GIB)} GiB, Linux ${os.release()}, Node ${process.version}, output on ${args.dir}`;
+  console.log(`# log pipeline bench: ${args.sizeMiB} MiB of 64 KiB writes per variant, ${args.runs} counted runs + 1 warm-up, alternated`);
+  console.log(`# ${system}`);
+
+  const pipeline = new LogPipelineImpl({ producers: 2 });
+  await pipeline.start();
+  const verifier = new LogVerifier(2);
+  const samples: Sample[] = [];
+  let seq = 0;
+
+  for (let round = 0; round <= args.runs; round++) {
+    for (const v of args.variants) {
+      const counted = round > 0;
+      const tag = `r${round}-${v}-${seq++}`;
+      const file = path.join(args.dir, `${tag}.log`);
+      const rss = new RssSampler();
+      let cpu0 = cpuNow();
+      rss.start();
+      let t0 = process.hrtime.bigint();
+      let files: string[];
+      if (v === 'a' || v === 'b' || v === 'c') {
+        await runShell(v, bytes, file);
+        files = [file];
+      } else {
+        const n = v === 'd' ? 1 : Number(v.slice(1));
+        files = await runPipeline(pipeline, n, bytes, args.dir, tag, () => {
+          cpu0 = cpuNow();
+          t0 = process.hrtime.bigint();
+        });
+      }
+      const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+      const peak = rss.stop();
+      const cpuSeconds = cpuNow() - cpu0;
+      const per = v === 'a' || v === 'b' || v === 'c' || v === 'd' ? bytes : Math.floor(bytes / Number(v.slice(1)));
+      const total = per * files.length;
+      let got = 0;
+      for (const f of files) got += fs.statSync(f).size;
+      if (got !== total) throw new Error(`${label(v)}: captured ${got} bytes, expected ${total}`);
+      let verified: boolean | undefined;
+      if (round === 1) {
+        const res = await Promise.all(files.map((f, i) => verifier.pattern(f, per, v === 'a' || v === 'b' || v === 'c' || v === 'd' ? 0 : i)));
+        verified = res.every((r) => r.ok);
+        if (!verified) throw new Error(`${label(v)}: capture differs from what was written: ${JSON.stringify(res.find((r) => !r.ok))}`);
+      }
+      for (const f of files) fs.rmSync(f, { force: true });
+      const s: Sample = {
+        variant: v, seconds, bytes: total, mbps: total / seconds / MB, cpuSeconds: (cpuSeconds * GIB) / total,
+        peakRssMiB: v === 'a' || v === 'b' || v === 'c' ? undefined : peak, verified,
+      };
+      console.log(`${counted ? 'run' : 'warm-up'} ${round} ${label(v)}: ${s.mbps.toFixed(0)} MB/s, ${s.cpuSeconds.toFixed(2)} CPU s/GiB${s.peakRssMiB ? `, RSS ${s.peakRssMiB.toFixed(0)} MiB` : ''}${verified ? ', byte-exact' : ''}`);
+      if (counted) samples.push(s);
+    }
+  }
+  await pipeline.close(0);
+  await verifier.destroy();
+  fs.rmSync(args.dir, { recursive: true, force: true });
+
+  const rows = args.variants.map((v) => {
+    const mine = samples.filter((s) => s.variant === v);
+    const mb = stats(mine.map((s) => s.mbps));
+    const cpu = stats(mine.map((s) => s.cpuSeconds));
+    const rss = mine.some((s) => s.peakRssMiB !== undefined) ? Math.max(...mine.map((s) => s.peakRssMiB ?? 0)) : undefined;
+    return { variant: v, label: label(v), runs: mine.length, mbps: mb, cpuSecondsPerGiB: cpu.median, peakRssMiB: rss };
+  });
+  const floor = rows.find((r) => r.variant === 'a')?.mbps.median;
+  const cat = rows.find((r) => r.variant === 'b')?.mbps.median;
+  const seed = rows.find((r) => r.variant === 'c')?.mbps.median;
+  const ratio = (x: number, base?: number): string => (base ? `${(x / base).toFixed(2)}x` : 'n/a');
+  const table = [
+    '| variant | median MB/s | min | max | vs (a) | vs (b) | vs (c) | CPU s/GiB | peak RSS MiB |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows.map((r) =>
+      `| ${r.label} | ${r.mbps.median.toFixed(0)} | ${r.mbps.min.toFixed(0)} | ${r.mbps.max.toFixed(0)} | ${ratio(r.mbps.median, floor)} | ${ratio(r.mbps.median, cat)} | ${ratio(r.mbps.median, seed)} | ${r.cpuSecondsPerGiB.toFixed(2)} | ${r.peakRssMiB !== undefined ? r.peakRssMiB.toFixed(0) : 'n/a'} |`),
+  ].join('\n');
+  console.log('');
+  console.log(table);
+  console.log('');
+  console.log(`# ${args.runs} counted runs per variant, ${args.sizeMiB} MiB each (streams in (e) share that total). CPU includes the writer.`);
+  console.log('# peak RSS: this process (the pipeline host: main thread + 3 pipeline workers + verifier pool), n/a for external programs.');
+
+  if (!args.write) return;
+  fs.mkdirSync(args.out, { recursive: true });
+  const when = new Date().toISOString();
+  const json = { when, system, sizeMiB: args.sizeMiB, runs: args.runs, rows, samples };
+  fs.writeFileSync(path.join(args.out, 'logs.json'), JSON.stringify(json, null, 2) + '\n');
+  const md = [
+    '# Log pipeline bench',
+    '',
+    `${when}: ${system}.`,
+    `${args.sizeMiB} MiB of 64 KiB writes per variant; ${args.runs} counted runs each after one warm-up round, variants alternated.`,
+    '(d)/(e) feed LogPipelineImpl (2 producer workers + 1 consumer worker) with pipes written by the writer,',
+    'as the supervisor hands it a container\'s pipe; (e) splits the same total over N writers. CPU includes the writer.',
+    'Every capture is size-checked; the first counted capture of each variant is checked byte for byte.',
+    '',
+    table,
+    '',
+  ].join('\n');
+  fs.writeFileSync(path.join(args.out, 'logs.md'), md);
+  fs.writeFileSync(path.join(args.out, 'logs.svg'), await chart(samples));
+  console.log(`# wrote ${path.relative(process.cwd(), path.join(args.out, 'logs.{json,md,svg}'))}`);
+}
+
+async function chart(samples: Sample[]): Promise<string> {
+  const vl = await import('vega-lite');
+  const vega = await import('vega');
+  const spec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: 'Log capture throughput (MB/s; bar = median, ticks = runs)',
+    width: 520,
+    data: { values: samples.map((s) => ({ variant: label(s.variant), mbps: Math.round(s.mbps) })) },
+    encoding: { y: { field: 'variant', type: 'nominal', sort: null, title: null } },
+    layer: [
+      { mark: 'bar', encoding: { x: { aggregate: 'median', field: 'mbps', type: 'quantitative', title: 'MB/s' } } },
+      { mark: { type: 'tick', color: 'black' }, encoding: { x: { field: 'mbps', type: 'quantitative' } } },
+    ],
+  };
+  const compiled = vl.compile(spec as never).spec;
+  const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
+  const svg = await view.toSVG();
+  view.finalize();
+  return svg;
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});
