@@ -4,6 +4,7 @@
 // leftovers of a crashed supervisor.
 //
 // Layout:   <mount><own cgroup>/engine-<supervisorPid>.<startTicks>/<container id>
+// (a further enforcer in the same process adds .<n> to the parent's name)
 // The parent's name carries the supervisor's pid and its start time (field 22 of /proc/<pid>/stat),
 // so a later supervisor can tell a leftover (owner gone, or the pid reused by another process) from
 // a live sibling supervisor's cgroup.
@@ -14,7 +15,8 @@ import type { EnforcerAttachment, EnforcerKind, MemoryEnforcer, MemoryEvent, Mem
 
 /** Soft-limit and OOM-kill polling period. Peak usage files catch spikes between two polls. */
 export const POLL_MS = 50;
-const PARENT_RE = /^engine-(\d+)\.(\d+)$/;
+const PARENT_RE = /^engine-(\d+)\.(\d+)(?:\.\d+)?$/;
+let instances = 0;
 
 export interface Logger {
   info(obj: object, msg?: string): void;
@@ -209,7 +211,9 @@ export class CgroupEnforcer implements MemoryEnforcer {
     private readonly log: Logger = silentLogger,
   ) {
     this.kind = backend.kind;
-    const tag = `engine-${process.pid}.${processStartTicks(process.pid) ?? '0'}`;
+    // a second enforcer in the same process (tests) gets its own parent: engine-<pid>.<start>.<n>
+    const n = instances++;
+    const tag = `engine-${process.pid}.${processStartTicks(process.pid) ?? '0'}${n ? `.${n}` : ''}`;
     this.parentDir = path.join(backend.ownDir, tag);
   }
 
