@@ -289,12 +289,13 @@ export function summarize(samples: Sample[], fromMs = 0, toMs = Infinity): Windo
   return { fromMs: a.tMs, toMs: b.tMs, wallMs, cpuMs, share, cpuUse, waitMs, cpu };
 }
 
-/** Per-interval CPU use (fraction of one CPU) of each label: one point per pair of consecutive samples. */
-export function cpuUseSeries(samples: Sample[]): { tMs: number; label: string; use: number }[] {
+/** Per-interval CPU use (fraction of one CPU) of each label: one point per pair of consecutive samples
+ * at least minIntervalMs apart. */
+export function cpuUseSeries(samples: Sample[], minIntervalMs = 1): { tMs: number; label: string; use: number }[] {
   const out: { tMs: number; label: string; use: number }[] = [];
   for (let i = 1; i < samples.length; i++) {
     const dt = samples[i].tMs - samples[i - 1].tMs;
-    if (dt <= 0) continue;
+    if (dt < minIntervalMs) continue; // e.g. the short last interval: too coarse to mean anything
     for (const [label, p] of Object.entries(samples[i].procs)) {
       const prev = samples[i - 1].procs[label];
       if (!prev || (!prev.alive && !p.alive)) continue;
