@@ -1,0 +1,128 @@
+// Memory limits end to end through the real supervisor (`--memory-enforcer cgroup`) and CLI:
+// over hard -> run returns 137, state hard_limit_killed with a hard event; over soft only -> one
+// soft event, still running, and `stop` still ends `stopped`; far under -> exited 0, no events;
+// no cgroup left after an orderly shutdown; a killed supervisor's cgroups are removed by the next.
+
+import anyTest, { type TestFn } from 'ava';
+import fs from 'node:fs';
+import path from 'node:path';
+import { e2eSkipReason, Supervisor, until } from '../helpers/harness.js';
+import { readProcCgroup } from '../../src/memory/cgroup-common.js';
+import { findV1 } from '../../src/memory/cgroup-v1.js';
+import { findV2 } from '../../src/memory/cgroup-v2.js';
+
+const test = anyTest as TestFn<{ sup: Supervisor; kind: string }>;
+let skip: string | null = e2eSkipReason;
+
+/** The memory cgroup directory this test process (and so the supervisors it starts) lives in. */
+function ownMemoryDir(): string | null {
+  const v2 = findV2();
+  if (v2 && v2.controllers.includes('memory')) return v2.ownDir;
+  return findV1()?.ownDir ?? null;
+}
+
+function supervisorParents(pid: number): string[] {
+  const own = ownMemoryDir();
+  if (!own) return [];
+  return fs.readdirSync(own).filter((n) => n.startsWith(`engine-${pid}.`)).map((n) => path.join(own, n));
+}
+
+test.before(async (t) => {
+  if (skip) return;
+  if (!ownMemoryDir()) {
+    skip = 'no memory cgroup on this host';
+    return;
+  }
+  const sup = await Supervisor.start({ graceMs: 1000, args: ['--memory-enforcer', 'cgroup'] });
+  t.context.sup = sup;
+  await until('the enforcer line', () => /memory enforcer/.test(sup.log), 5000).catch(() => null);
+  const m = /"enforcer":"([a-z0-9-]+)"/.exec(sup.log);
+  t.context.kind = m?.[1] ?? '?';
+  if (!m || m[1] === 'none') skip = `the supervisor does not enforce with cgroups yet (its log: ${sup.log.split('\n').find((l) => /enforcer/.test(l)) ?? 'no enforcer line'})`;
+});
+test.after.always(async (t) => {
+  const sup = t.context.sup;
+  if (!sup) return;
+  const pid = sup.pid;
+  await sup.stop();
+  if (!skip) t.deepEqual(supervisorParents(pid), [], 'an orderly shutdown leaves no memory cgroup');
+});
+
+const e2e = (title: string, fn: (t: Parameters<Parameters<typeof test>[1]>[0], sup: Supervisor) => Promise<void>) =>
+  test(title, async (t) => {
+    if (skip) {
+      t.log(`SKIP: ${skip}`);
+      t.pass();
+      return;
+    }
+    await fn(t, t.context.sup);
+  });
+
+interface Info {
+  state: string;
+  exitCode: number | null;
+  signal: string | null;
+  memoryEnforcer: string;
+  memoryEvents: Array<{ kind: string; at: string; usageBytes?: number; limitBytes: number }>;
+}
+
+e2e('over the hard limit: run returns 137, hard_limit_killed, one soft then one hard event', async (t, sup) => {
+  const r = await sup.engine('run', 'mem-hard', await sup.rootfs(), '/memory_hog', '4', '50', '--soft-mib', '1', '--hard-mib', '16');
+  t.is(r.code, 137, r.stderr);
+  const info = (await sup.inspect('mem-hard')) as unknown as Info;
+  t.is(info.state, 'hard_limit_killed');
+  t.is(info.exitCode, 137);
+  t.is(info.memoryEnforcer, t.context.kind);
+  t.deepEqual(info.memoryEvents.map((e) => e.kind), ['soft', 'hard']);
+  t.is(info.memoryEvents[1].limitBytes, 16 * 1024 * 1024);
+  t.true((info.memoryEvents[1].usageBytes ?? 0) <= 16 * 1024 * 1024, 'peak usage never above the limit');
+});
+
+e2e('over the soft limit only: one soft event, keeps running, and stop still ends stopped', async (t, sup) => {
+  const r = await sup.engine('start', 'mem-soft', await sup.rootfs(), '/memory_hog', '--max', '16', '--hold', '4', '20', '--soft-mib', '8', '--hard-mib', '64');
+  t.is(r.code, 0, r.stderr);
+  const info = (await until('the soft event', async () => {
+    const i = (await sup.inspect('mem-soft')) as unknown as Info;
+    return i.memoryEvents.length > 0 ? i : null;
+  })) as Info;
+  t.is(info.memoryEvents[0].kind, 'soft');
+  t.is(info.memoryEvents[0].limitBytes, 8 * 1024 * 1024);
+  await new Promise((r) => setTimeout(r, 500));
+  const later = (await sup.inspect('mem-soft')) as unknown as Info;
+  t.is(later.state, 'running');
+  t.is(later.memoryEvents.length, 1, 'exactly one soft event');
+  const s = await sup.engine('stop', 'mem-soft', '-t', '1');
+  t.is(s.code, 0, s.stderr);
+  const end = (await until('stopped', async () => {
+    const i = (await sup.inspect('mem-soft')) as unknown as Info;
+    return i.state !== 'running' ? i : null;
+  })) as Info;
+  t.is(end.state, 'stopped');
+  t.deepEqual(end.memoryEvents.map((e) => e.kind), ['soft']);
+});
+
+e2e('far under both limits: exited 0, no events', async (t, sup) => {
+  const r = await sup.engine('run', 'mem-under', await sup.rootfs(), '/memory_hog', '--max', '4', '1', '10');
+  t.is(r.code, 0, r.stderr);
+  const info = (await sup.inspect('mem-under')) as unknown as Info;
+  t.is(info.state, 'exited');
+  t.deepEqual(info.memoryEvents, []);
+});
+
+e2e('a supervisor killed outright leaves cgroups that the next one removes', async (t) => {
+  const a = await Supervisor.start({ graceMs: 500, args: ['--memory-enforcer', 'cgroup'] });
+  const r = await a.engine('start', 'mem-crash', await a.rootfs(), '/memory_hog', '--max', '2', '--hold', '1', '10', '--soft-mib', '8', '--hard-mib', '16');
+  t.is(r.code, 0, r.stderr);
+  await until('the container cgroup', () => supervisorParents(a.pid).some((p) => fs.existsSync(path.join(p, 'mem-crash'))));
+  const left = supervisorParents(a.pid);
+  a.proc.kill('SIGKILL');
+  await a.exit;
+  t.true(left.every((p) => fs.existsSync(p)), 'left behind by the killed supervisor');
+  const b = await Supervisor.start({ graceMs: 500, args: ['--memory-enforcer', 'cgroup'] });
+  try {
+    t.true(left.every((p) => !fs.existsSync(p)), 'removed when the next supervisor starts');
+  } finally {
+    await b.stop();
+    await a.stop().catch(() => {});
+  }
+});
