@@ -94,7 +94,12 @@ export function markdown(info: RunInfo, results: ScenarioResult[]): string {
     '## Load on the pinned CPU',
     '',
     `Before the run, CPU ${info.cpu} was ${pct(info.idleBefore.busy)} busy with other work and lost ${pct(info.idleBefore.steal)} to steal (1 s sample, nothing of ours on it).`,
-    `While CPU-bound containers competed, other load on CPU ${info.cpu} (its busy time minus the containers' own, plus steal) was at most ${pct(maxOther)}: ${busy ? `**the CPU was busy**, so the measured shares are skewed by other work and the -10/+10 check is not a clean one` : `the CPU was idle apart from the containers (threshold ${pct(BUSY_THRESHOLD, 0)})`}. Where the containers mostly sleep (io_pulse alone, the memory_hog pair), other processes of the host fill the idle time; that load is in the table too but does not compete with them.`,
+    `While CPU-bound containers competed, other load on CPU ${info.cpu} (its busy time minus the containers' own, plus steal) was at most ${pct(maxOther)}${
+      busy
+        ? `: **the CPU was busy** during ${saturating.filter((r) => otherLoad(r) > BUSY_THRESHOLD).map((r) => `${r.title} (${pct(otherLoad(r))})`).join(', ')}; those shares were measured with other work competing, their CPU use is lower, the ratio between the two is less affected`
+        : ` (threshold ${pct(BUSY_THRESHOLD, 0)}): the CPU was idle apart from the containers`
+    }.${key ? ` During the -10/+10 pair it was ${pct(otherLoad(key))}: ${otherLoad(key) > BUSY_THRESHOLD ? 'busy, so that check is not a clean one' : 'idle, a clean check'}.` : ''}`,
+    'Where the containers mostly sleep (io_pulse alone, the memory_hog pair), other processes of the host fill the idle time; that load is in the table too but does not compete with them.',
     '',
     '## Results',
     '',
