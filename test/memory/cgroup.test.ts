@@ -14,15 +14,21 @@ import { gatedHog, MEMORY_HOG, memorySkipReason, MIB, sleep } from './helpers.js
 const test = anyTest as TestFn<{ e: CgroupEnforcer }>;
 let skip = memorySkipReason();
 
-test.before(async (t) => {
-  if (skip) return;
+// Decided at load time (top-level await) so that a skip is reported as a skip, not as a pass.
+let shared: CgroupEnforcer | null = null;
+if (!skip) {
   try {
-    const e = await chooseEnforcer('cgroup');
-    t.context.e = e as CgroupEnforcer;
-    t.log(`enforcer ${e.kind}: ${e.reason}`);
+    shared = (await chooseEnforcer('cgroup')) as CgroupEnforcer;
   } catch (err) {
     skip = `no memory cgroup: ${(err as Error).message}`;
   }
+}
+if (skip) console.error(`test/memory/cgroup: skipped: ${skip}`);
+
+test.before((t) => {
+  if (!shared) return;
+  t.context.e = shared;
+  t.log(`enforcer ${shared.kind}: ${shared.reason}`);
 });
 test.after.always(async (t) => {
   const e = t.context.e;
@@ -32,14 +38,7 @@ test.after.always(async (t) => {
 });
 
 const maybe = (title: string, fn: Parameters<typeof test>[1]) =>
-  test(title, async (t) => {
-    if (skip) {
-      t.log(`SKIP: ${skip}`);
-      t.pass();
-      return;
-    }
-    await (fn as (t: unknown) => Promise<void>)(t);
-  });
+  (skip ? test.skip : test)(title, fn);
 
 maybe('over the hard limit: SIGKILL, attributed to the enforcer, peak never above the limit, one soft then one hard event', async (t) => {
   const e = t.context.e;

@@ -27,18 +27,28 @@ function supervisorParents(pid: number): string[] {
   return fs.readdirSync(own).filter((n) => n.startsWith(`engine-${pid}.`)).map((n) => path.join(own, n));
 }
 
-test.before(async (t) => {
-  if (skip) return;
-  if (!ownMemoryDir()) {
-    skip = 'no memory cgroup on this host';
-    return;
+// Decided at load time (top-level await) so that a skip is reported as a skip, not as a pass.
+let shared: Supervisor | null = null;
+let kind = '?';
+if (!skip && !ownMemoryDir()) skip = 'no memory cgroup on this host';
+if (!skip) {
+  shared = await Supervisor.start({ graceMs: 1000, args: ['--memory-enforcer', 'cgroup'] });
+  await until('the enforcer line', () => /memory enforcer/.test(shared!.log), 5000).catch(() => null);
+  const m = /"enforcer":"([a-z0-9-]+)"/.exec(shared.log);
+  kind = m?.[1] ?? '?';
+  if (!m || m[1] === 'none') {
+    skip = `the supervisor does not enforce with cgroups yet (${shared.log.split('\n').find((l) => /enforcer/.test(l)) ?? 'no enforcer line'})`;
+    await shared.stop();
+    shared = null;
   }
-  const sup = await Supervisor.start({ graceMs: 1000, args: ['--memory-enforcer', 'cgroup'] });
-  t.context.sup = sup;
-  await until('the enforcer line', () => /memory enforcer/.test(sup.log), 5000).catch(() => null);
-  const m = /"enforcer":"([a-z0-9-]+)"/.exec(sup.log);
-  t.context.kind = m?.[1] ?? '?';
-  if (!m || m[1] === 'none') skip = `the supervisor does not enforce with cgroups yet (its log: ${sup.log.split('\n').find((l) => /enforcer/.test(l)) ?? 'no enforcer line'})`;
+}
+if (skip) console.error(`test/memory/e2e: skipped: ${skip}`);
+
+test.before((t) => {
+  if (shared) {
+    t.context.sup = shared;
+    t.context.kind = kind;
+  }
 });
 test.after.always(async (t) => {
   const sup = t.context.sup;
@@ -49,12 +59,7 @@ test.after.always(async (t) => {
 });
 
 const e2e = (title: string, fn: (t: Parameters<Parameters<typeof test>[1]>[0], sup: Supervisor) => Promise<void>) =>
-  test(title, async (t) => {
-    if (skip) {
-      t.log(`SKIP: ${skip}`);
-      t.pass();
-      return;
-    }
+  (skip ? test.skip : test)(title, async (t) => {
     await fn(t, t.context.sup);
   });
 
