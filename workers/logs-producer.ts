@@ -34,7 +34,7 @@ const streams = new Map<number, Stream>();
 let nonBlockingCount = 0;
 const maxRead = Math.max(4096, Math.min(init.maxRead, ring.capacity >> 1));
 // A blocking stream is read only when at least this much fits: fewer, larger reads under pressure.
-const minRead = Math.min(128 * 1024, ring.capacity >> 3);
+const minRead = Math.min(128 * 1024, ring.capacity >> 3, maxRead);
 const scratch = new Uint8Array(64 * 1024);
 let published = false;
 

@@ -142,7 +142,9 @@ export class LogPipelineImpl implements LogPipeline {
         index: i, ring: sab, control: this.control, streams: streamsSab,
         pipeBytes: this.pipeBytes, maxRead: this.maxRead, port: port2,
       };
-      const w = new Worker(path.join(WORKER_DIR, 'logs-producer.js'), { workerData: init, transferList: [port2] });
+      const w = new Worker(path.join(WORKER_DIR, 'logs-producer.js'), {
+        workerData: init, transferList: [port2], trackUnmanagedFds: false,
+      });
       this.producers.push(w);
       this.producerPorts.push(port1);
       this.producerLoad.push(0);
@@ -165,7 +167,11 @@ export class LogPipelineImpl implements LogPipeline {
 
     const { port1, port2 } = new MessageChannel();
     const cinit: ConsumerInit = { rings: ringSabs, control: this.control, streams: streamsSab, port: port2 };
-    const c = new Worker(path.join(WORKER_DIR, 'logs-consumer.js'), { workerData: cinit, transferList: [port2] });
+    // trackUnmanagedFds off: the consumer closes files the main thread opened and reopens on rotation;
+    // Node must not close (possibly reused) fd numbers on its behalf when it exits.
+    const c = new Worker(path.join(WORKER_DIR, 'logs-consumer.js'), {
+      workerData: cinit, transferList: [port2], trackUnmanagedFds: false,
+    });
     this.consumer = c;
     this.consumerPort = port1;
     ready.push(new Promise((resolve, reject) => {

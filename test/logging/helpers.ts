@@ -1,0 +1,55 @@
+// Shared helpers for the log pipeline tests: temp dirs on tmpfs, pipes, the bench writer.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fdio } from '../../src/logging/native.js';
+import { REPO_ROOT } from '../../src/paths.js';
+
+export const WRITER = path.join(REPO_ROOT, 'bench/logs/bin/writer');
+
+export function ensureWriter(): void {
+  if (!fs.existsSync(WRITER)) {
+    const r = spawnSync('make', ['-C', REPO_ROOT, 'bench-tools'], { stdio: 'ignore' });
+    if (r.status !== 0) throw new Error('make bench-tools failed');
+  }
+}
+
+export function tempDir(tag: string): string {
+  const base = fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir();
+  return fs.mkdtempSync(path.join(base, `engine-logs-${tag}-`));
+}
+
+export function pipe(): [number, number] {
+  return fdio().pipe();
+}
+
+export function closeFd(fd: number): void {
+  fdio().closeFd(fd);
+}
+
+/** Starts the writer with its stdout on writeFd (closed here afterwards). */
+export function startWriter(writeFd: number, bytes: number, seed = 0, chunk = 65536): ChildProcess {
+  const c = spawn(WRITER, [String(bytes), String(chunk), String(seed)], { stdio: ['ignore', writeFd, 'inherit'] });
+  closeFd(writeFd);
+  return c;
+}
+
+export function exitOf(c: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  return new Promise((resolve) => {
+    if (c.exitCode !== null || c.signalCode !== null) return resolve({ code: c.exitCode, signal: c.signalCode });
+    c.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+}
+
+export async function within<T>(ms: number, p: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: not done within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
