@@ -1,0 +1,98 @@
+// tailStart / readRange (src/logging/reader.ts): the readers behind `engine logs -n` and `-f`.
+import test from 'ava';
+import fs from 'node:fs';
+import path from 'node:path';
+import { readRange, tailStart } from '../../src/logging/reader.js';
+import { tempDir } from './helpers.js';
+
+let dir: string;
+test.before(() => {
+  dir = tempDir('reader');
+});
+test.after.always(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function file(name: string, content: string | Buffer): string {
+  const f = path.join(dir, name);
+  fs.writeFileSync(f, content);
+  return f;
+}
+
+async function tail(f: string, n: number): Promise<string> {
+  return fs.readFileSync(f).subarray(await tailStart(f, n)).toString();
+}
+
+test('tail of a small file with a final newline', async (t) => {
+  const f = file('a.log', 'one\ntwo\nthree\n');
+  t.is(await tail(f, 1), 'three\n');
+  t.is(await tail(f, 2), 'two\nthree\n');
+  t.is(await tail(f, 3), 'one\ntwo\nthree\n');
+  t.is(await tail(f, 10), 'one\ntwo\nthree\n');
+  t.is(await tail(f, 0), '');
+});
+
+test('a last line without a newline counts as a line', async (t) => {
+  const f = file('b.log', 'one\ntwo\npartial');
+  t.is(await tail(f, 1), 'partial');
+  t.is(await tail(f, 2), 'two\npartial');
+});
+
+test('empty lines and an empty file', async (t) => {
+  t.is(await tailStart(file('e.log', ''), 5), 0);
+  const f = file('c.log', 'a\n\n\nb\n');
+  t.is(await tail(f, 2), '\nb\n');
+  t.is(await tail(f, 3), '\n\nb\n');
+});
+
+test('tail across 64 KiB chunk boundaries of a big file reads only the end', async (t) => {
+  const lines = Array.from({ length: 200000 }, (_, i) => `line ${i} ${'y'.repeat(i % 37)}`);
+  const f = file('big.log', lines.join('\n') + '\n');
+  for (const n of [1, 2, 1000, 5000, 123457]) {
+    t.is(await tail(f, n), lines.slice(-n).join('\n') + '\n', `n=${n}`);
+  }
+  t.is(await tailStart(f, 300000), 0);
+});
+
+test('tailStart rejects bad counts and missing files', async (t) => {
+  const f = file('d.log', 'x\n');
+  await t.throwsAsync(tailStart(f, -1), { instanceOf: RangeError });
+  await t.throwsAsync(tailStart(f, 1.5), { instanceOf: RangeError });
+  await t.throwsAsync(tailStart(path.join(dir, 'missing.log'), 1), { code: 'ENOENT' });
+});
+
+test('tailStart with an explicit size scans as if the file ended there', async (t) => {
+  const f = file('g.log', 'a\nb\nc\nd\n');
+  t.is(await tailStart(f, 1, 4), 2); // "a\nb\n" -> "b\n" starts at 2
+});
+
+test('readRange streams the whole file in chunks and returns where it stopped', async (t) => {
+  const content = Buffer.from(Array.from({ length: 300000 }, (_, i) => i & 0xff));
+  const f = file('r.log', content);
+  const chunks: Buffer[] = [];
+  const end = await readRange(f, 0, (c) => void chunks.push(Buffer.from(c)));
+  t.is(end, content.length);
+  t.true(chunks.length >= 5);
+  t.true(chunks.every((c) => c.length <= 64 * 1024));
+  t.true(Buffer.concat(chunks).equals(content));
+});
+
+test('readRange from an offset, to a limit, with an async consumer', async (t) => {
+  const f = file('s.log', 'hello, world\n');
+  const parts: string[] = [];
+  const end = await readRange(f, 7, async (c) => {
+    await new Promise((r) => setTimeout(r, 5));
+    parts.push(c.toString());
+  }, 12);
+  t.is(end, 12);
+  t.is(parts.join(''), 'world');
+  t.is(await readRange(f, 13, () => t.fail()), 13);
+});
+
+test('follow pattern: readRange again from the returned offset picks up appended bytes', async (t) => {
+  const f = file('f.log', 'first\n');
+  let out = '';
+  let pos = await readRange(f, 0, (c) => void (out += c.toString()));
+  fs.appendFileSync(f, 'second\n');
+  pos = await readRange(f, pos, (c) => void (out += c.toString()));
+  t.is(out, 'first\nsecond\n');
+  t.is(pos, 13);
+});
