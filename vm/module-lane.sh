@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # vm/module-lane.sh: the kernel module lane (issue 4), driven by mk/module.mk.
 #   vm/module-lane.sh test       install what is missing, build monitor.ko against the packaged kernel,
-#                                build the static probe, boot under QEMU/TCG, judge the serial log.
-#                                Exit 0 only on the probe's PASS. Log: vm/out/module.log
+#                                build the static probe, boot under QEMU/TCG, judge the serial log
+#                                (vm/out/module.log); then a second boot in hostroot mode runs
+#                                vm/addon-check.mjs (the native addon and ModuleDevice against the
+#                                real module, vm/out/addon.log; skipped when the addon or TypeScript
+#                                build fails, or with MODULE_LANE_ADDON=0). Exit 0 only on PASS.
 #   vm/module-lane.sh selftest   prove the harness fails when it should: a broken module, an oopsing
 #                                module, a crashing init, a hung guest, and judge checks on synthetic logs.
 #   vm/module-lane.sh lane       both, then test-results/module.counts = "passed failed skipped"
@@ -46,16 +49,37 @@ judge_probe() {  # LOG
   "$here/judge.sh" "$1" --expect '^PROBE-SUMMARY passed=[0-9]+ failed=0$'
 }
 
+addon_check() {  # the addon and ModuleDevice against the real module: Node in the guest over 9p
+  if ! make --no-print-directory -s -C "$root" native ts >"$out/addon-build.log" 2>&1 ||
+     [ ! -f "$root/dist/src/memory/module-device.js" ]; then
+    say "SKIP addon check: the addon or the TypeScript build failed (see ${out#$root/}/addon-build.log)"
+    return 77
+  fi
+  "$here/boot.sh" --init "$here/addon-payload.sh" --hostroot --name addon --log "$out/addon.log" \
+    --timeout "${MODULE_LANE_TIMEOUT:-300}" >"$out/addon.console" 2>&1
+  grep -E '^(FAIL|info:|ADDON-SUMMARY|LANE-RESULT|BOOT-HARNESS)' "$out/addon.log" | sed 's/^/  /'
+  "$here/judge.sh" "$out/addon.log" --expect '^ADDON-SUMMARY failed=0$'
+}
+
 cmd_test() {
-  local t0=$SECONDS rc
+  local t0=$SECONDS rc rc_a p f s=0
   prepare || return $?
   say "building monitor.ko for $KVER"
   build_module "$root/module" || return 1
   boot_probe module "$root/module/monitor.ko" >"$out/module.console" 2>&1
   grep -E '^(FAIL|info:|PROBE-SUMMARY|LANE-RESULT|BOOT-HARNESS)' "$out/module.log" | sed 's/^/  /'
   judge_probe "$out/module.log"; rc=$?
-  echo "$(grep -c '^PASS' "$out/module.log") $(grep -c '^FAIL' "$out/module.log")" >"$out/module.counts"
-  say "test $([ $rc = 0 ] && echo PASSED || echo FAILED) in $((SECONDS - t0)) s (log: ${out#$root/}/module.log)"
+  p=$(grep -c '^PASS' "$out/module.log"); f=$(grep -c '^FAIL' "$out/module.log")
+  if [ "${MODULE_LANE_ADDON:-1}" = 1 ]; then
+    rm -f "$out/addon.log"
+    addon_check; rc_a=$?
+    if [ $rc_a = 77 ]; then s=1; else
+      p=$((p + $(grep -c '^PASS' "$out/addon.log"))); f=$((f + $(grep -c '^FAIL' "$out/addon.log")))
+      [ $rc_a != 0 ] && rc=1
+    fi
+  fi
+  echo "$p $f $s" >"$out/module.counts"
+  say "test $([ $rc = 0 ] && echo PASSED || echo FAILED) in $((SECONDS - t0)) s (logs: ${out#$root/}/module.log, ${out#$root/}/addon.log)"
   return $rc
 }
 
@@ -140,7 +164,7 @@ cmd_lane() {
   cmd_test; rc_t=$?
   if [ $rc_t = 77 ]; then echo "0 0 1" >"$res/module.counts"; return 0; fi
   cmd_selftest; rc_s=$?
-  read -r p f <"$out/module.counts" 2>/dev/null || { p=0; f=1; }
+  read -r p f s <"$out/module.counts" 2>/dev/null || { p=0; f=1; s=0; }
   [ -s "$out/module.counts" ] || f=1
   if [ -s "$out/selftest.counts" ]; then read -r sp sf <"$out/selftest.counts"; else sp=0 sf=1; fi
   # a failed lane with no FAIL line (build error, dead guest) still counts one failure

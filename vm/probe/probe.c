@@ -263,22 +263,28 @@ struct hog {
 	pid_t pid;
 	int cmd;	/* parent writes an int: MiB to add; close = exit */
 	int ack;	/* child writes one byte per completed step */
+	int prog;	/* child writes a CLOCK_MONOTONIC stamp after each MiB it touches */
 	int pidfd;
 };
 
 /* A child keeps only stdio and @keep: an inherited device fd would pin the module. */
-static void child_close_fds(int keep1, int keep2)
+static void child_close_fds3(int keep1, int keep2, int keep3)
 {
 	for (int fd = 3; fd < 1024; fd++)
-		if (fd != keep1 && fd != keep2)
+		if (fd != keep1 && fd != keep2 && fd != keep3)
 			close(fd);
 }
 
-static void hog_main(int cmd, int ack)
+static void child_close_fds(int keep1, int keep2)
+{
+	child_close_fds3(keep1, keep2, -1);
+}
+
+static void hog_main(int cmd, int ack, int prog)
 {
 	int mib;
 
-	child_close_fds(cmd, ack);
+	child_close_fds3(cmd, ack, prog);
 	munmap(klog, klog_cap);
 	if (write(ack, "r", 1) != 1)	/* ready: no inherited fds left */
 		_exit(4);
@@ -288,7 +294,14 @@ static void hog_main(int cmd, int ack)
 
 		if (p == MAP_FAILED)
 			_exit(3);
-		memset(p, 0x5a, len);
+		for (int i = 0; i < mib; i++) {
+			uint64_t t;
+
+			memset(p + (size_t)i * MiB, 0x5a, MiB);
+			t = mono();
+			if (write(prog, &t, sizeof(t)) < 0 && errno != EAGAIN)
+				_exit(5);
+		}
 		if (write(ack, "k", 1) != 1)
 			_exit(4);
 	}
@@ -297,9 +310,9 @@ static void hog_main(int cmd, int ack)
 
 static int hog_spawn(struct hog *h)
 {
-	int c[2], a[2];
+	int c[2], a[2], g[2];
 
-	if (pipe2(c, O_CLOEXEC) || pipe2(a, O_CLOEXEC))
+	if (pipe2(c, O_CLOEXEC) || pipe2(a, O_CLOEXEC) || pipe2(g, O_CLOEXEC | O_NONBLOCK))
 		return -errno;
 	h->pid = fork();
 	if (h->pid < 0)
@@ -307,12 +320,15 @@ static int hog_spawn(struct hog *h)
 	if (h->pid == 0) {
 		close(c[1]);
 		close(a[0]);
-		hog_main(c[0], a[1]);
+		close(g[0]);
+		hog_main(c[0], a[1], g[1]);
 	}
 	close(c[0]);
 	close(a[1]);
+	close(g[1]);
 	h->cmd = c[1];
 	h->ack = a[0];
+	h->prog = g[0];
 	h->pidfd = syscall(SYS_pidfd_open, h->pid, 0);
 	{
 		struct pollfd p = { .fd = h->ack, .events = POLLIN };
@@ -356,6 +372,31 @@ static int hog_wait_dead(struct hog *h, int timeout_ms)
 	return status;
 }
 
+/* Stamps the child wrote since the last call (one per MiB touched). */
+static int hog_progress(struct hog *h, uint64_t *stamps, int max)
+{
+	ssize_t n = read(h->prog, stamps, max * sizeof(*stamps));
+
+	return n > 0 ? n / (ssize_t)sizeof(*stamps) : 0;
+}
+
+/* Resident bytes as the kernel counts them (what get_mm_rss() returns). */
+static uint64_t rss_of(pid_t pid)
+{
+	char path[64];
+	unsigned long size = 0, res = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/statm", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%lu %lu", &size, &res) != 2)
+		res = 0;
+	fclose(f);
+	return (uint64_t)res * sysconf(_SC_PAGESIZE);
+}
+
 static int hog_alive(struct hog *h)
 {
 	struct pollfd p = { .fd = h->pidfd, .events = POLLIN };
@@ -371,6 +412,7 @@ static void hog_end(struct hog *h)
 	}
 	close(h->cmd);
 	close(h->ack);
+	close(h->prog);
 	if (h->pidfd >= 0)
 		close(h->pidfd);
 	memset(h, 0, sizeof(*h));
@@ -598,15 +640,19 @@ out:
 	hog_end(&h);
 }
 
-/* Returns the death latency in ms, or -1. */
+/*
+ * Returns the latency from crossing the hard limit to death in ms, or -1. The crossing instant is
+ * bounded from below by the child's stamp after the last MiB that kept it under the limit (its RSS
+ * is read from /proc just before), so the figure is an upper bound on the real latency.
+ */
 static double hard_kill_once(int fd, int round)
 {
 	char id[32], needle[64], line[512], want[128];
 	const struct monitor_event *ev;
+	uint64_t stamps[64], t0, t1, tb, base;
 	struct hog h;
-	uint64_t t0, t1;
-	double ms = -1, ev_ms;
-	int st, ret;
+	double ms = -1, ev_ms, alloc_ms;
+	int st, ret, n, under;
 
 	snprintf(id, sizeof(id), "hard-%d", round);
 	hog_spawn(&h);
@@ -621,10 +667,15 @@ static double hard_kill_once(int fd, int round)
 		fail("hard_setup", "no soft event before the crossing");
 		goto out;
 	}
+	hog_progress(&h, stamps, 64);	/* discard the set-up's stamps */
+	base = rss_of(h.pid);
+	under = base < 32 * MiB ? (int)((32 * MiB - base) / MiB) : 0;	/* whole MiB still under the limit */
 	t0 = mono();
-	hog_send(&h, 6);	/* ~34 MiB plus the baseline: over the 32 MiB hard limit */
+	hog_send(&h, under + 4);	/* crosses the 32 MiB hard limit during MiB number under+1 */
 	st = hog_wait_dead(&h, 10000);
 	t1 = mono();
+	n = hog_progress(&h, stamps, 64);
+	tb = under == 0 ? t0 : n >= under ? stamps[under - 1] : 0;
 	if (st == -ETIMEDOUT) {
 		fail("hard_kills", "%s still alive 10 s after crossing the hard limit", id);
 		goto out;
@@ -633,10 +684,17 @@ static double hard_kill_once(int fd, int round)
 		fail("hard_kills", "status %#x, not SIGKILL", st);
 		goto out;
 	}
-	ms = (t1 - t0) / 1e6;
+	alloc_ms = (t1 - t0) / 1e6;
+	if (!tb) {
+		fail("hard_kills", "%s: only %d progress stamps for %d MiB under the limit", id, n, under);
+		goto out;
+	}
+	ms = (t1 - tb) / 1e6;
 	ev = wait_event(fd, MONITOR_EVENT_HARD, id, 5000);
-	ev_ms = ev ? ((double)ev->mono_ns - (double)t0) / 1e6 : -1;
-	info("hard kill %s: dead %.1f ms after the crossing allocation began (kernel event at %.1f ms)", id, ms, ev_ms);
+	ev_ms = ev ? ((double)ev->mono_ns - (double)tb) / 1e6 : -1;
+	info("hard kill %s: rss %llu KiB before, crossing after MiB %d; scan event %.1f ms and death %.1f ms after "
+	     "the crossing (%.1f ms after the allocation began)", id, (unsigned long long)(base >> 10), under + 1,
+	     ev_ms, ms, alloc_ms);
 	if (round)
 		goto out;
 	event_ok("hard_event_record", ev, MONITOR_EVENT_HARD, h.pid ? h.pid : ev ? ev->pid : 0, 32 * MiB, 1);
