@@ -8,12 +8,17 @@
 // Variants are alternated run by run (one warm-up round, then --runs counted rounds). Every capture's
 // size is checked and the first counted capture of each variant is checked byte for byte (piscina).
 //
-// (d)/(e) drive LogPipelineImpl in this process with pipes fed by the writer (spawned with the pipe's
-// write end as stdout), exactly as the supervisor hands a container's pipe to attach(); the process
-// start-up of a real container is not in the measured path.
+// (d)/(e) drive LogPipelineImpl in this process, as the supervisor does: with --feed container
+// (the default when root and ./rootfs-base exist) the writer runs in a real container created by the
+// runtime (src/runtime/container-process.ts: PID/UTS/mount/IPC namespaces, pivot_root into a copy of
+// rootfs-base holding the writer) whose stdout+stderr is the pipe handed to attach(); with --feed
+// process the writer is a plain child process on the same kind of pipe. Containers (or processes)
+// are all created first and released together; timing runs from the release to the last byte drained,
+// so container creation is not counted as pipeline time.
 //
-// Usage: node dist/bench/logs/run.js [--size-mib 1024] [--runs 5] [--variants a,b,c,d,e64,e256]
-//                                    [--dir /dev/shm/engine-logs-bench] [--out bench/results] [--no-write]
+// Usage: node dist/bench/logs/run.js [--size-mib 1024] [--runs 5] [--variants a,b,c,d,e64,cat64,e256,cat256]
+//                                    [--feed container|process] [--dir /dev/shm/engine-logs-bench]
+//                                    [--out bench/results] [--no-write]
 
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -38,13 +43,15 @@ interface Args {
   dir: string;
   out: string;
   write: boolean;
+  feed: 'container' | 'process';
 }
 
 function parseArgs(argv: string[]): Args {
   const a: Args = {
-    sizeMiB: 1024, runs: 5, variants: ['a', 'b', 'c', 'd', 'e64', 'e256'],
+    sizeMiB: 1024, runs: 5, variants: ['a', 'b', 'c', 'd', 'e64', 'cat64', 'e256', 'cat256'],
     dir: fs.existsSync('/dev/shm') ? '/dev/shm/engine-logs-bench' : path.join(os.tmpdir(), 'engine-logs-bench'),
     out: path.join(REPO_ROOT, 'bench/results'), write: true,
+    feed: process.getuid?.() === 0 && fs.existsSync(path.join(REPO_ROOT, 'rootfs-base/bin')) ? 'container' : 'process',
   };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
@@ -59,19 +66,26 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--dir') a.dir = v();
     else if (k === '--out') a.out = v();
     else if (k === '--no-write') a.write = false;
+    else if (k === '--feed') {
+      const f = v();
+      if (f !== 'container' && f !== 'process') throw new Error('--feed is container or process');
+      a.feed = f;
+    }
     else throw new Error(`unknown option ${k}`);
   }
   if (!(a.sizeMiB > 0) || !(a.runs >= 1)) throw new Error('bad --size-mib or --runs');
   return a;
 }
 
+let feedWord = 'container';
 const LABELS: Record<string, string> = {
   a: '(a) redirect to file (floor)',
   b: '(b) writer, cat, file',
   c: '(c) seed design in C (pthread ring 64x4KiB, mutex+condvars)',
-  d: '(d) engine pipeline, 1 stream',
 };
-const label = (v: string): string => LABELS[v] ?? `(e) engine pipeline, ${v.slice(1)} streams (aggregate)`;
+const label = (v: string): string =>
+  v.startsWith('cat') ? `(e') ${v.slice(3)} x (writer, cat, file) at once (aggregate)` :
+  LABELS[v] ?? (v === 'd' ? `(d) engine pipeline, 1 ${feedWord}` : `(e) engine pipeline, ${v.slice(1)} ${feedWord === 'process' ? 'processe' : feedWord}s (aggregate)`);
 
 interface Sample {
   variant: string;
@@ -132,8 +146,9 @@ async function runShell(variant: string, bytes: number, file: string): Promise<v
  * (milliseconds per writer in Node) is not counted as pipeline time.
  */
 async function runPipeline(
-  p: LogPipelineImpl, streams: number, bytes: number, dir: string, tag: string, onGo: () => void,
+  p: LogPipelineImpl, streams: number, bytes: number, dir: string, tag: string, onGo: () => void, rootfs: string | null,
 ): Promise<string[]> {
+  if (rootfs) return runContainers(p, streams, bytes, dir, tag, onGo, rootfs);
   const io = fdio();
   const per = Math.floor(bytes / streams);
   const files: string[] = [];
@@ -157,6 +172,61 @@ async function runPipeline(
   return files;
 }
 
+/** Baseline for (e): N shells `writer | cat > file` held at the same kind of gate, released together. */
+async function runCats(streams: number, bytes: number, dir: string, tag: string, onGo: () => void): Promise<string[]> {
+  const io = fdio();
+  const per = Math.floor(bytes / streams);
+  const files: string[] = [];
+  const done: Promise<void>[] = [];
+  const [gateR, gateW] = io.pipe();
+  for (let i = 0; i < streams; i++) {
+    const file = path.join(dir, `${tag}-${i}.log`);
+    files.push(file);
+    const cmd = `"${WRITER}" ${per} 65536 ${i} gate | cat > "${file}"`;
+    done.push(waitExit(spawn('/bin/sh', ['-c', cmd], { stdio: [gateR, 'inherit', 'inherit'] }), 'writer | cat'));
+  }
+  io.closeFd(gateR);
+  await new Promise((r) => setTimeout(r, 200)); // let every shell reach its gate
+  onGo();
+  fs.writeSync(gateW, Buffer.alloc(streams, 0x67));
+  io.closeFd(gateW);
+  await Promise.all(done);
+  return files;
+}
+
+/** As runPipeline, with each writer in a real container; go() is the gate. */
+async function runContainers(
+  p: LogPipelineImpl, streams: number, bytes: number, dir: string, tag: string, onGo: () => void, rootfs: string,
+): Promise<string[]> {
+  const { ContainerProcess } = await import('../../src/runtime/container-process.js');
+  const io = fdio();
+  const per = Math.floor(bytes / streams);
+  const files: string[] = [];
+  const done: Promise<unknown>[] = [];
+  const containers: InstanceType<typeof ContainerProcess>[] = [];
+  for (let i = 0; i < streams; i++) {
+    const [r, w] = io.pipe();
+    const id = `${tag}-${i}`;
+    const file = path.join(dir, `${id}.log`);
+    files.push(file);
+    const c = new ContainerProcess({ id: `b${i}`, rootfs, argv: ['/writer', String(per), '65536', String(i)], nice: 0, cpus: null, outFd: w });
+    io.closeFd(w);
+    p.attach(id, r, file);
+    containers.push(c);
+    done.push(
+      c.exited.then((x) => {
+        if (x.exitCode !== 0) throw new Error(`container writer ended ${x.exitCode ?? x.signal}`);
+      }),
+      p.drained(id).then(() => p.forget(id)),
+    );
+  }
+  await Promise.all(containers.map((c) => c.ready));
+  onGo();
+  await Promise.all(containers.map((c) => c.go()));
+  await Promise.all(done);
+  return files;
+}
+
 function stats(xs: number[]): { median: number; min: number; max: number } {
   const s = [...xs].sort((x, y) => x - y);
   const m = s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -173,6 +243,17 @@ async function main(): Promise<void> {
   }
   fs.rmSync(args.dir, { recursive: true, force: true });
   fs.mkdirSync(args.dir, { recursive: true });
+  feedWord = args.feed;
+  let rootfs: string | null = null;
+  if (args.feed === 'container') {
+    // A copy of rootfs-base with the writer at /writer; the containers share it (no supervisor here
+    // to enforce one container per rootfs, and they only write to stdout).
+    rootfs = `${args.dir}-rootfs`;
+    fs.rmSync(rootfs, { recursive: true, force: true });
+    fs.cpSync(path.join(REPO_ROOT, 'rootfs-base'), rootfs, { recursive: true, verbatimSymlinks: true });
+    fs.copyFileSync(WRITER, path.join(rootfs, 'writer'));
+    fs.chmodSync(path.join(rootfs, 'writer'), 0o755);
+  }
   const bytes = args.sizeMiB * 1024 * 1024;
   const system = `${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / GIB)} GiB, Linux ${os.release()}, Node ${process.version}, output on ${args.dir}`;
   console.log(`# log pipeline bench: ${args.sizeMiB} MiB of 64 KiB writes per variant, ${args.runs} counted runs + 1 warm-up, alternated`);
@@ -197,31 +278,37 @@ async function main(): Promise<void> {
       if (v === 'a' || v === 'b' || v === 'c') {
         await runShell(v, bytes, file);
         files = [file];
+      } else if (v.startsWith('cat')) {
+        files = await runCats(Number(v.slice(3)), bytes, args.dir, tag, () => {
+          cpu0 = cpuNow();
+          t0 = process.hrtime.bigint();
+        });
       } else {
         const n = v === 'd' ? 1 : Number(v.slice(1));
         files = await runPipeline(pipeline, n, bytes, args.dir, tag, () => {
           cpu0 = cpuNow();
           t0 = process.hrtime.bigint();
-        });
+        }, rootfs);
       }
       const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
       const peak = rss.stop();
       const cpuSeconds = cpuNow() - cpu0;
-      const per = v === 'a' || v === 'b' || v === 'c' || v === 'd' ? bytes : Math.floor(bytes / Number(v.slice(1)));
+      const nStreams = v === 'a' || v === 'b' || v === 'c' || v === 'd' ? 1 : Number(v.replace(/^(cat|e)/, ''));
+      const per = Math.floor(bytes / nStreams);
       const total = per * files.length;
       let got = 0;
       for (const f of files) got += fs.statSync(f).size;
       if (got !== total) throw new Error(`${label(v)}: captured ${got} bytes, expected ${total}`);
       let verified: boolean | undefined;
       if (round === 1) {
-        const res = await Promise.all(files.map((f, i) => verifier.pattern(f, per, v === 'a' || v === 'b' || v === 'c' || v === 'd' ? 0 : i)));
+        const res = await Promise.all(files.map((f, i) => verifier.pattern(f, per, nStreams === 1 ? 0 : i)));
         verified = res.every((r) => r.ok);
         if (!verified) throw new Error(`${label(v)}: capture differs from what was written: ${JSON.stringify(res.find((r) => !r.ok))}`);
       }
       for (const f of files) fs.rmSync(f, { force: true });
       const s: Sample = {
         variant: v, seconds, bytes: total, mbps: total / seconds / MB, cpuSeconds: (cpuSeconds * GIB) / total,
-        peakRssMiB: v === 'a' || v === 'b' || v === 'c' ? undefined : peak, verified,
+        peakRssMiB: v === 'd' || /^e\d/.test(v) ? peak : undefined, verified,
       };
       console.log(`${counted ? 'run' : 'warm-up'} ${round} ${label(v)}: ${s.mbps.toFixed(0)} MB/s, ${s.cpuSeconds.toFixed(2)} CPU s/GiB${s.peakRssMiB ? `, RSS ${s.peakRssMiB.toFixed(0)} MiB` : ''}${verified ? ', byte-exact' : ''}`);
       if (counted) samples.push(s);
@@ -230,6 +317,7 @@ async function main(): Promise<void> {
   await pipeline.close(0);
   await verifier.destroy();
   fs.rmSync(args.dir, { recursive: true, force: true });
+  if (rootfs) fs.rmSync(rootfs, { recursive: true, force: true });
 
   const rows = args.variants.map((v) => {
     const mine = samples.filter((s) => s.variant === v);
@@ -264,8 +352,10 @@ async function main(): Promise<void> {
     '',
     `${when}: ${system}.`,
     `${args.sizeMiB} MiB of 64 KiB writes per variant; ${args.runs} counted runs each after one warm-up round, variants alternated.`,
-    '(d)/(e) feed LogPipelineImpl (2 producer workers + 1 consumer worker) with pipes written by the writer,',
-    'as the supervisor hands it a container\'s pipe; (e) splits the same total over N writers. CPU includes the writer.',
+    args.feed === 'container'
+      ? '(d)/(e): the writer runs in real containers (runtime namespaces + pivot_root) whose stdout+stderr pipe goes to LogPipelineImpl (2 producer workers + 1 consumer worker), as in the supervisor; all containers are created first and released together, timing from release to last byte drained.'
+      : '(d)/(e): the writer runs as a plain child process on a pipe handed to LogPipelineImpl (2 producer workers + 1 consumer worker), as the supervisor does with a container\'s pipe; timing from release to last byte drained.',
+    '(e) splits the same total over N writers (aggregate MB/s). CPU includes the writer.',
     'Every capture is size-checked; the first counted capture of each variant is checked byte for byte.',
     '',
     table,
