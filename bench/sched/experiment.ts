@@ -24,7 +24,7 @@ export interface ContainerSpec {
 export interface Scenario {
   id: string;
   title: string;
-  kind: 'cpu-pair' | 'cpu-io' | 'io-solo' | 'memory-pair';
+  kind: 'cpu-pair' | 'cpu-io' | 'io-solo' | 'memory-pair' | 'memory-fast';
   containers: ContainerSpec[];
   /** Safety limit: anything still running is stopped after this long. */
   maxMs: number;
@@ -125,6 +125,22 @@ export function scenarios(quick: boolean): Scenario[] {
         { name: 'a', workload: 'memory_hog', args: ['--max', quick ? '16' : '48'], nice: -10, exits: true, softMib: 192, hardMib: 256 },
         { name: 'b', workload: 'memory_hog', args: ['--max', quick ? '16' : '48'], nice: 10, exits: true, softMib: 192, hardMib: 256 },
       ],
+    },
+    {
+      // The same program without its 1 s pauses: page faults and memset, never asleep.
+      id: 'memory-fast-m10-10',
+      title: 'memory_hog --fast nice -10 vs memory_hog --fast nice +10',
+      kind: 'memory-fast',
+      maxMs: 60_000,
+      containers: ['a', 'b'].map((name, i) => ({
+        name,
+        workload: 'memory_hog' as const,
+        args: ['--fast', '--max', quick ? '256' : '512', '64'],
+        nice: i === 0 ? -10 : 10,
+        exits: true,
+        softMib: 768,
+        hardMib: 768,
+      })),
     },
   ];
 }

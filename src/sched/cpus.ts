@@ -65,9 +65,41 @@ export function parseKernelCpuList(text: string): number[] {
 }
 
 /**
+ * CPUs of this process's cpuset (cgroup v1 cpuset.effective_cpus, or v2 cpuset.cpus.effective),
+ * or null when there is no cpuset to read. The cpuset, not this process's own affinity mask, is
+ * what bounds a child's sched_setaffinity: a supervisor started under `taskset -c 0` can still
+ * give a container CPU 1.
+ */
+export function cpusetCpus(): number[] | null {
+  let cgroups: string;
+  try {
+    cgroups = fs.readFileSync('/proc/self/cgroup', 'utf8');
+  } catch {
+    return null;
+  }
+  const candidates: string[] = [];
+  for (const line of cgroups.split('\n')) {
+    const [, controllers, cgPath] = line.split(':');
+    if (cgPath === undefined) continue;
+    if (controllers.split(',').includes('cpuset')) candidates.push(`/sys/fs/cgroup/cpuset${cgPath}/cpuset.effective_cpus`);
+    else if (controllers === '') candidates.push(`/sys/fs/cgroup${cgPath}/cpuset.cpus.effective`, `/sys/fs/cgroup/unified${cgPath}/cpuset.cpus.effective`);
+  }
+  for (const file of candidates) {
+    try {
+      const cpus = parseKernelCpuList(fs.readFileSync(file, 'utf8'));
+      if (cpus.length) return cpus;
+    } catch {
+      /* not this one */
+    }
+  }
+  return null;
+}
+
+/**
  * The CPUs a container can be given here: the online CPUs (/sys/devices/system/cpu/online),
- * narrowed to those this process may run on (its cpuset/affinity, Cpus_allowed_list) when that
- * leaves any. Falls back to 0..availableParallelism-1.
+ * narrowed to this process's cpuset when there is one. Not narrowed to this process's own
+ * affinity: a pinned supervisor may still place containers on other CPUs. Falls back to
+ * 0..availableParallelism-1 without sysfs.
  */
 export function onlineCpus(): number[] {
   let online: number[] = [];
@@ -76,18 +108,11 @@ export function onlineCpus(): number[] {
   } catch {
     /* no sysfs */
   }
-  let allowed: number[] = [];
-  try {
-    const m = /^Cpus_allowed_list:\s*(.+)$/m.exec(fs.readFileSync('/proc/self/status', 'utf8'));
-    if (m) allowed = parseKernelCpuList(m[1]);
-  } catch {
-    /* no procfs */
-  }
-  if (online.length && allowed.length) {
-    const both = online.filter((c) => allowed.includes(c));
+  if (!online.length) return Array.from({ length: os.availableParallelism() }, (_, i) => i);
+  const cpuset = cpusetCpus();
+  if (cpuset) {
+    const both = online.filter((c) => cpuset.includes(c));
     if (both.length) return both;
   }
-  if (online.length) return online;
-  if (allowed.length) return allowed;
-  return Array.from({ length: os.availableParallelism() }, (_, i) => i);
+  return online;
 }

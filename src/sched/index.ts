@@ -1,5 +1,5 @@
 // Scheduler helpers: CPU lists, nice weights, CPU-time sampling.
-export { parseCpuList, formatCpuList, onlineCpus, parseKernelCpuList } from './cpus.js';
+export { parseCpuList, formatCpuList, onlineCpus, cpusetCpus, parseKernelCpuList } from './cpus.js';
 export { NICE_TO_WEIGHT, NICE_MIN, NICE_MAX, niceToWeight, predictedShare, predictedRatio } from './weights.js';
 export {
   CpuSampler,

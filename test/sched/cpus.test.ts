@@ -1,6 +1,7 @@
 // --cpus lists: parsing, validation against the online CPUs, one-line errors.
 
 import test from 'ava';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { EngineError } from '../../src/errors.js';
 import { formatCpuList, onlineCpus, parseCpuList, parseKernelCpuList } from '../../src/sched/cpus.js';
@@ -91,4 +92,12 @@ test('onlineCpus: the online CPUs this process may use', (t) => {
   t.deepEqual(parseCpuList(formatCpuList(cpus)), cpus);
   const past = Math.max(...cpus) + 1;
   t.throws(() => parseCpuList(String(past)), { message: new RegExp(`CPU ${past} does not exist on this machine`) });
+});
+
+const twoCpus = onlineCpus().length >= 2 && spawnSync('taskset', ['--version']).status === 0;
+(twoCpus ? test : test.skip)(`onlineCpus is not narrowed by this process's own affinity (a pinned supervisor can place containers anywhere)${twoCpus ? '' : ' (skipped: needs 2 CPUs and taskset)'}`, (t) => {
+  const all = onlineCpus();
+  const out = spawnSync('taskset', ['-c', String(all[0]), process.execPath, '--import=tsx', '-e', "import('./src/sched/cpus.ts').then(m => console.log(JSON.stringify(m.onlineCpus())))"], { encoding: 'utf8' });
+  t.is(out.status, 0, out.stderr);
+  t.deepEqual(JSON.parse(out.stdout), all);
 });
