@@ -17,6 +17,7 @@ root=$(cd "$here/.." && pwd)
 out=${VM_OUT:-$here/out}
 mkdir -p "$out"
 say() { echo "module-lane: $*"; }
+count() { local n; n=$(grep -cE "$1" "$2" 2>/dev/null); echo "${n:-0}"; }  # REGEX FILE -> lines, 0 if no file
 
 prepare() {  # packages, kernel version, probe; 77 when packages cannot be had
   if ! "$here/kernel.sh" ensure; then
@@ -56,8 +57,9 @@ addon_check() {  # the addon and ModuleDevice against the real module: Node in t
     return 77
   fi
   "$here/boot.sh" --init "$here/addon-payload.sh" --hostroot --name addon --log "$out/addon.log" \
-    --timeout "${MODULE_LANE_TIMEOUT:-300}" >"$out/addon.console" 2>&1
-  grep -E '^(FAIL|info:|ADDON-SUMMARY|LANE-RESULT|BOOT-HARNESS)' "$out/addon.log" | sed 's/^/  /'
+    --timeout "${MODULE_LANE_TIMEOUT:-300}" >"$out/addon.console" 2>&1 ||
+    [ -s "$out/addon.log" ] || tail -5 "$out/addon.console"
+  grep -E '^(FAIL|info:|ADDON-SUMMARY|LANE-RESULT|BOOT-HARNESS)' "$out/addon.log" 2>/dev/null | sed 's/^/  /'
   "$here/judge.sh" "$out/addon.log" --expect '^ADDON-SUMMARY failed=0$'
 }
 
@@ -66,15 +68,16 @@ cmd_test() {
   prepare || return $?
   say "building monitor.ko for $KVER"
   build_module "$root/module" || return 1
-  boot_probe module "$root/module/monitor.ko" >"$out/module.console" 2>&1
-  grep -E '^(FAIL|info:|PROBE-SUMMARY|LANE-RESULT|BOOT-HARNESS)' "$out/module.log" | sed 's/^/  /'
+  boot_probe module "$root/module/monitor.ko" >"$out/module.console" 2>&1 ||
+    [ -s "$out/module.log" ] || tail -5 "$out/module.console"
+  grep -E '^(FAIL|info:|PROBE-SUMMARY|LANE-RESULT|BOOT-HARNESS)' "$out/module.log" 2>/dev/null | sed 's/^/  /'
   judge_probe "$out/module.log"; rc=$?
-  p=$(grep -c '^PASS' "$out/module.log"); f=$(grep -c '^FAIL' "$out/module.log")
+  p=$(count '^PASS' "$out/module.log"); f=$(count '^FAIL' "$out/module.log")
   if [ "${MODULE_LANE_ADDON:-1}" = 1 ]; then
     rm -f "$out/addon.log"
     addon_check; rc_a=$?
     if [ $rc_a = 77 ]; then s=1; else
-      p=$((p + $(grep -c '^PASS' "$out/addon.log"))); f=$((f + $(grep -c '^FAIL' "$out/addon.log")))
+      p=$((p + $(count '^PASS' "$out/addon.log"))); f=$((f + $(count '^FAIL' "$out/addon.log")))
       [ $rc_a != 0 ] && rc=1
     fi
   fi
