@@ -641,17 +641,19 @@ out:
 }
 
 /*
- * Returns the latency from crossing the hard limit to death in ms, or -1. The crossing instant is
- * bounded from below by the child's stamp after the last MiB that kept it under the limit (its RSS
- * is read from /proc just before), so the figure is an upper bound on the real latency.
+ * Fills the latencies from crossing the hard limit to the kill (the module's HARD event, queued right
+ * after kill_pid()) and to death (pidfd readable: after the kernel tore the task's memory down), in ms;
+ * returns 0, or -1 on failure. The crossing instant is bounded from below by the child's stamp after
+ * the last MiB that kept it under the limit (its RSS is read from /proc just before), so both figures
+ * are upper bounds on the real latencies.
  */
-static double hard_kill_once(int fd, int round)
+static int hard_kill_once(int fd, int round, double *kill_ms, double *death_ms)
 {
 	char id[32], needle[64], line[512], want[128];
 	const struct monitor_event *ev;
 	uint64_t stamps[64], t0, t1, tb, base;
 	struct hog h;
-	double ms = -1, ev_ms, alloc_ms;
+	double ms = -1, ev_ms = -1, alloc_ms;
 	int st, ret, n, under;
 
 	snprintf(id, sizeof(id), "hard-%d", round);
@@ -692,7 +694,9 @@ static double hard_kill_once(int fd, int round)
 	ms = (t1 - tb) / 1e6;
 	ev = wait_event(fd, MONITOR_EVENT_HARD, id, 5000);
 	ev_ms = ev ? ((double)ev->mono_ns - (double)tb) / 1e6 : -1;
-	info("hard kill %s: rss %llu KiB before, crossing after MiB %d; scan event %.1f ms and death %.1f ms after "
+	if (!ev)
+		fail("hard_event", "%s was killed but no HARD event was queued", id);
+	info("hard kill %s: rss %llu KiB before, crossing in MiB %d; killed %.1f ms and dead %.1f ms after "
 	     "the crossing (%.1f ms after the allocation began)", id, (unsigned long long)(base >> 10), under + 1,
 	     ev_ms, ms, alloc_ms);
 	if (round)
@@ -708,27 +712,35 @@ static double hard_kill_once(int fd, int round)
 	expect("hard_entry_removed", ret == -ENOENT, "unregister after the kill: %d", ret);
 out:
 	hog_end(&h);
-	return ms;
+	*kill_ms = ev_ms;
+	*death_ms = ms;
+	return ms < 0 || ev_ms < 0 ? -1 : 0;
 }
 
 static void t_hard_kill(int fd)
 {
-	double worst = 0, ms;
+	double worst_kill = 0, worst_death = 0, kill_ms, death_ms;
 	int rounds = 3, ok = 1;
 
 	for (int i = 0; i < rounds; i++) {
-		ms = hard_kill_once(fd, i);
-		if (ms < 0) {
+		if (hard_kill_once(fd, i, &kill_ms, &death_ms)) {
 			ok = 0;
 			break;	/* one 10 s wait is enough to say it */
 		}
-		if (ms > worst)
-			worst = ms;
+		if (kill_ms > worst_kill)
+			worst_kill = kill_ms;
+		if (death_ms > worst_death)
+			worst_death = death_ms;
 	}
-	info("hard-kill latency: worst %.1f ms over %d rounds, interval_ms=%u", worst, rounds, interval_ms);
-	if (ok)
-		expect("hard_kills_within_two_intervals", worst <= 2.0 * interval_ms,
-		       "worst %.1f ms > %u ms", worst, 2 * interval_ms);
+	info("hard-kill latency over %d rounds, interval_ms=%u: SIGKILL sent <= %.1f ms after the crossing, "
+	     "task dead <= %.1f ms", rounds, interval_ms, worst_kill, worst_death);
+	if (!ok)
+		return;
+	expect("hard_kills_within_two_intervals", worst_kill <= 2.0 * interval_ms,
+	       "SIGKILL %.1f ms after the crossing > %u ms", worst_kill, 2 * interval_ms);
+	/* the exit itself (tearing down ~36 MiB under TCG) is the kernel's, not the module's: a loose bound */
+	expect("hard_killed_task_dies_promptly", worst_death <= 2.0 * interval_ms + 1000,
+	       "dead %.1f ms after the crossing", worst_death);
 }
 
 static void t_unregister_stops(int fd)
