@@ -11,8 +11,8 @@ import type { MemoryEnforcer } from '../memory/types.js';
 import { createControlServer } from './server.js';
 import { Supervisor } from './supervisor.js';
 import { resolveRootfs, type ResolvedRootfs } from './rootfs-check.js';
-import { InterimLogPipeline } from './interim-log.js';
-import { NoEnforcer } from './interim-memory.js';
+import { createLogPipeline } from '../logging/pipeline.js';
+import { chooseEnforcer } from '../memory/choose.js';
 
 export interface DaemonOptions {
   baseRootfs?: string;
@@ -116,10 +116,15 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
   }
   await claimSocket(opts.socket);
 
-  const logs: LogPipeline = new InterimLogPipeline();
-  await logs.start();
-  const memory: MemoryEnforcer = new NoEnforcer('interim: enforcement not wired yet');
+  let memory: MemoryEnforcer;
+  try {
+    memory = await chooseEnforcer(opts.memoryEnforcer, log);
+  } catch (err) {
+    throw new DaemonError((err as Error).message);
+  }
   log.info({ enforcer: memory.kind, reason: memory.reason }, `memory enforcer: ${memory.kind}`);
+  const logs: LogPipeline = createLogPipeline({ logger: log });
+  await logs.start();
 
   const sup = new Supervisor({ stateDir, graceMs: opts.graceMs, baseRootfs: base, logger: log, logs, memory });
   const { server, connections, inFlight } = createControlServer(sup, log);

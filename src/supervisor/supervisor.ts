@@ -14,7 +14,7 @@ import type { LogPipeline } from '../logging/types.js';
 import type { MemoryEnforcer } from '../memory/types.js';
 import { Container, exitStatus, finalState, signalName } from './container.js';
 import { resolveRootfs, type ResolvedRootfs } from './rootfs-check.js';
-import { parseCpus } from './cpus.js';
+import { parseCpuList } from '../sched/cpus.js';
 
 const MIB = 1024 * 1024;
 
@@ -80,7 +80,7 @@ export class Supervisor {
     }
     const holder = this.rootfsInUse.get(rootfs.key);
     if (holder) throw conflict(`rootfs already in use by container '${holder}'`);
-    const cpus = req.cpus === undefined ? null : parseCpus(req.cpus);
+    const cpus = req.cpus === undefined ? null : parseCpuList(req.cpus);
     // A command given as one word with white space is a shell command line (CONTRACT.md).
     const command = req.command.length === 1 && /\s/.test(req.command[0]) ? ['/bin/sh', '-c', req.command[0]] : req.command;
 

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { call, socketPath } from '../client.js';
 import type { ContainerRecord } from '../../protocol/messages.js';
+import { formatCpuList } from '../../sched/cpus.js';
 
 const COLUMNS: Array<[string, (r: ContainerRecord) => string]> = [
   ['ID', (r) => r.id],
@@ -10,7 +11,7 @@ const COLUMNS: Array<[string, (r: ContainerRecord) => string]> = [
   ['SOFT(MiB)', (r) => String(r.limits.softMib)],
   ['HARD(MiB)', (r) => String(r.limits.hardMib)],
   ['NICE', (r) => String(r.nice)],
-  ['CPUS', (r) => (r.cpus ? compactCpus(r.cpus) : '-')],
+  ['CPUS', (r) => (r.cpus ? formatCpuList(r.cpus) : '-')],
   ['EXIT', (r) => (r.exitCode === null ? '-' : String(r.exitCode))],
   ['MEM', (r) => memoryMark(r)],
 ];
@@ -20,17 +21,6 @@ function memoryMark(r: ContainerRecord): string {
   if (kinds.has('hard')) return 'hard-killed';
   if (kinds.has('soft')) return 'soft-crossed';
   return '-';
-}
-
-export function compactCpus(cpus: number[]): string {
-  const parts: string[] = [];
-  for (let i = 0; i < cpus.length; i++) {
-    let j = i;
-    while (j + 1 < cpus.length && cpus[j + 1] === cpus[j] + 1) j++;
-    parts.push(i === j ? String(cpus[i]) : `${cpus[i]}-${cpus[j]}`);
-    i = j;
-  }
-  return parts.join(',');
 }
 
 export function table(records: ContainerRecord[]): string {
