@@ -414,7 +414,7 @@ static int monitor_unregister(const struct monitor_request *req)
 	return 0;
 }
 
-static int monitor_stats(void __user *uarg)
+static int monitor_get_stats(void __user *uarg)
 {
 	struct monitor_stats st = { 0 };
 
@@ -452,7 +452,7 @@ static long monitor_ioctl(struct file *file, unsigned int cmd, unsigned long arg
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
 	if (cmd == MONITOR_STATS)
-		return monitor_stats(uarg);
+		return monitor_get_stats(uarg);
 	if (copy_from_user(&req, uarg, sizeof(req)))
 		return -EFAULT;
 	if (cmd == MONITOR_REGISTER)
