@@ -65,10 +65,13 @@ static unsigned int entry_count;
 static bool stopping;
 static u64 stat_scans, stat_soft, stat_hard, stat_gone;
 
-/* Event ring: ring_first is the absolute sequence number of the oldest record. */
+/*
+ * Event ring: ring_head indexes the oldest record, ring_first is its absolute sequence number
+ * (so a reader can tell whether the record it copied out was dropped meanwhile).
+ */
 static struct monitor_event *ring;
+static unsigned int ring_head, ring_count;
 static u64 ring_first;
-static unsigned int ring_count;
 static u64 stat_dropped;
 static DEFINE_SPINLOCK(ring_lock);
 static DECLARE_WAIT_QUEUE_HEAD(ring_wait);
@@ -84,11 +87,12 @@ static void queue_event(u32 kind, const struct monitor_entry *e, u64 rss, u64 li
 
 	spin_lock(&ring_lock);
 	if (ring_count == event_queue_len) {
+		ring_head = (ring_head + 1) % event_queue_len;
 		ring_first++;
 		ring_count--;
 		stat_dropped++;
 	}
-	ev = &ring[(ring_first + ring_count) % event_queue_len];
+	ev = &ring[(ring_head + ring_count) % event_queue_len];
 	memset(ev, 0, sizeof(*ev));
 	ev->kind = kind;
 	ev->pid = e->nr;
@@ -114,7 +118,7 @@ static bool peek_event(struct monitor_event *ev, u64 *seq)
 
 	spin_lock(&ring_lock);
 	if (ring_count) {
-		*ev = ring[ring_first % event_queue_len];
+		*ev = ring[ring_head];
 		ev->dropped = stat_dropped;
 		*seq = ring_first;
 		found = true;
@@ -128,6 +132,7 @@ static void consume_event(u64 seq)
 {
 	spin_lock(&ring_lock);
 	if (ring_count && ring_first == seq) {
+		ring_head = (ring_head + 1) % event_queue_len;
 		ring_first++;
 		ring_count--;
 	}

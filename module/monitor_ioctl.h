@@ -22,8 +22,8 @@
  * The queue is global to the device (one consumer, the supervisor, is
  * expected) and holds event_queue_len records (module parameter, default
  * 256). When it is full the OLDEST record is dropped and counted: every
- * record carries the total number dropped since load in .dropped, and
- * MONITOR_STATS reports it too.
+ * record carries the total number dropped since load (as of the read() that
+ * returns it) in .dropped, and MONITOR_STATS reports it too.
  *
  * Kernel log lines (KERN_WARNING), one per event:
  *   [container_monitor] SOFT LIMIT container=<id> pid=<pid> rss=<bytes> limit=<bytes>
@@ -62,7 +62,7 @@ struct monitor_event {
 	__aligned_u64 limit_bytes;	/*  16: the limit crossed (hard for GONE) */
 	__aligned_u64 time_ns;		/*  24: CLOCK_REALTIME when the event was made */
 	__aligned_u64 mono_ns;		/*  32: CLOCK_MONOTONIC, same instant */
-	__aligned_u64 dropped;		/*  40: records dropped on overflow since load */
+	__aligned_u64 dropped;		/*  40: records dropped on overflow since load, as of this read() */
 	char container_id[MONITOR_ID_LEN]; /* 48: as registered, NUL-terminated */
 };
 
