@@ -13,6 +13,9 @@ export interface ProducerInit {
   pipeBytes: number;
   /** upper bound of one read */
   maxRead: number;
+  /** wake-up batching: after a round that read less than coalesceBytes, nap this long (µs; 0 = never) */
+  coalesceUs: number;
+  coalesceBytes: number;
   /** the port the producer drains with receiveMessageOnPort */
   port: MessagePort;
 }
