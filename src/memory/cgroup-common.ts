@@ -183,6 +183,8 @@ export interface CgroupBackend {
   peakBytes(dir: string): number;
   /** OOM kills in this cgroup so far. */
   oomKills(dir: string): number;
+  /** The kernel kills the whole cgroup on OOM (v2 memory.oom.group); else the enforcer does. */
+  readonly kernelKillsGroup: boolean;
   /** Short description for the start-up reason. */
   describe(): string;
 }
@@ -290,6 +292,9 @@ export class CgroupEnforcer implements MemoryEnforcer {
       }
       if (!a.hardSent && this.backend.oomKills(a.dir) > 0) {
         a.hardSent = true;
+        // v1 kills one task (the OOM killer's choice); the container goes with it, as v2's
+        // memory.oom.group and the module do, so a hard kill always ends the whole container
+        if (!this.backend.kernelKillsGroup) killAll(a.dir);
         this.emit(a, { kind: 'hard', at: new Date().toISOString(), usageBytes: this.safePeak(a.dir), limitBytes: a.limits.hardBytes });
       }
     } catch (err) {

@@ -1,8 +1,9 @@
 // Memory enforcement through the cgroup v1 memory controller.
 //   hard: memory.limit_in_bytes, and memory.memsw.limit_in_bytes set to the same value where swap
 //         accounting exists (no swapping around the limit; without it, memory.swappiness = 0).
-//         At the limit the kernel reclaims, then the cgroup's OOM killer kills: memory.oom_control's
-//         "oom_kill N" counter going above 0 is the proof that the enforcer killed.
+//         At the limit the kernel reclaims, then the cgroup's OOM killer kills one task: memory.oom_control's
+//         "oom_kill N" counter going above 0 is the proof that the enforcer killed. The enforcer then
+//         SIGKILLs what is left of the container (v1 has no memory.oom.group).
 //   soft: memory.max_usage_in_bytes (the cgroup's high-water mark, so spikes between two polls are
 //         seen) polled every 50 ms: a warning event, never throttling. memory.soft_limit_in_bytes is
 //         not used: it is a reclaim target, not a warning.
@@ -30,6 +31,7 @@ export function findV1(): V1Location | null {
 
 export class CgroupV1Backend implements CgroupBackend {
   readonly kind = 'cgroup-v1' as const;
+  readonly kernelKillsGroup = false;
   constructor(readonly ownDir: string) {}
 
   prepareParent(dir: string): void {

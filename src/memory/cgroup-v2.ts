@@ -47,6 +47,7 @@ function enableMemory(dir: string): void {
 
 export class CgroupV2Backend implements CgroupBackend {
   readonly kind = 'cgroup-v2' as const;
+  readonly kernelKillsGroup = true;
   private readonly isRoot: boolean;
   constructor(
     readonly ownDir: string,
