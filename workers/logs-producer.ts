@@ -36,9 +36,21 @@ const maxRead = Math.max(4096, Math.min(init.maxRead, ring.capacity >> 1));
 // A blocking stream is read only when at least this much fits: fewer, larger reads under pressure.
 const minRead = Math.min(128 * 1024, ring.capacity >> 3, maxRead);
 const scratch = new Uint8Array(64 * 1024);
-let published = false;
+// Wake-up batching: the consumer is woken when the ring passes this watermark, or before this thread
+// may block (epoll, ring space, nap), or after an EOF record; not after every record.
+const doorbellBytes = Math.max(REC_HEADER, ring.capacity >> 3);
+// When the ring is full, wait until this much is free, then read in big chunks.
+const lowWater = Math.max(minRead + REC_HEADER, ring.capacity >> 2);
+let published = false; // records published since the consumer was last rung
 let roundBytes = 0; // bytes read in the current epoll round
 const nap = new Int32Array(new SharedArrayBuffer(4)); // nobody notifies it: Atomics.wait is a sleep
+
+function flushDoorbell(): void {
+  if (published) {
+    published = false;
+    ringDoorbell(ctl);
+  }
+}
 
 function post(m: FromProducer): void {
   parentPort!.postMessage(m);
@@ -73,7 +85,10 @@ function addStream(slot: number, fd: number, nonBlocking: boolean, bufferBytes: 
     streams.set(slot, s);
     if (nonBlocking) nonBlockingCount++;
     while (streams.has(slot)) {
-      if (ring.maxPayload() < minRead) ring.waitForSpace(minRead + REC_HEADER, 50);
+      if (ring.maxPayload() < minRead) {
+        flushDoorbell();
+        ring.waitForSpace(lowWater, 50);
+      }
       readOnce(s);
       if (Atomics.load(ctl, C_STOP_PRODUCERS) !== 0) break;
     }
@@ -98,10 +113,12 @@ function endStream(s: Stream, flags: number): void {
   if (s.nonBlocking) nonBlockingCount--;
   // The EOF record must follow every byte of the stream: wait for room however long the consumer takes.
   while (!ring.tryWriteEof(s.slot, flags)) {
-    ringDoorbell(ctl);
+    published = true;
+    flushDoorbell();
     ring.waitForSpace(REC_HEADER, 50);
   }
   published = true;
+  flushDoorbell(); // drained() waits on this: no batching
 }
 
 /** One read of one stream, if it is worth it now. */
@@ -149,12 +166,17 @@ while (Atomics.load(ctl, C_STOP_PRODUCERS) === 0) {
   takeMessages();
   let timeout = 100;
   if (ring.maxPayload() < minRead) {
-    if (!ring.waitForSpace(minRead + REC_HEADER, 50)) {
+    flushDoorbell();
+    if (!ring.waitForSpace(lowWater, 50)) {
       if (nonBlockingCount === 0) continue;
       timeout = 0; // still full: only non-blocking streams can be served (by dropping)
     }
   }
-  const n = io.epollWait(epfd, events, timeout);
+  let n = io.epollWait(epfd, events, 0);
+  if (n === 0 && timeout > 0) {
+    flushDoorbell(); // about to block: the consumer must not wait for us
+    n = io.epollWait(epfd, events, timeout);
+  }
   roundBytes = 0;
   for (let i = 0; i < n; i++) {
     const slot = events[3 * i];
@@ -165,14 +187,12 @@ while (Atomics.load(ctl, C_STOP_PRODUCERS) === 0) {
     const s = streams.get(slot);
     if (s) readOnce(s);
   }
-  if (published) {
-    published = false;
-    ringDoorbell(ctl);
-  }
+  if (published && ring.used() >= doorbellBytes) flushDoorbell();
   // Batch wake-ups: a round that found only a little data means writers are mid-stream with small
   // writes; let the pipes fill for a moment instead of paying a poll, a read, a record and maybe a
   // consumer wake-up per write.
   if (roundBytes > 0 && roundBytes < init.coalesceBytes && init.coalesceUs > 0) {
+    flushDoorbell(); // a trickle: deliver it now, then let the pipes fill
     Atomics.wait(nap, 0, 0, init.coalesceUs / 1000);
   }
 }
@@ -184,7 +204,8 @@ for (const s of [...streams.values()]) {
   cut.push(s.slot);
   endStream(s, EOF_CUT);
 }
-ringDoorbell(ctl);
+published = true;
+flushDoorbell();
 io.closeFd(epfd);
 // wakeFd stays open: the main thread closes it once this worker has exited, so it never signals a
 // number that was closed and reused.

@@ -9,7 +9,7 @@
  *   word  name              written by   meaning
  *   0     W_WRITE           producer     bytes published since creation (u32, free-running, wraps at 2^32)
  *   1     W_READ            consumer     bytes consumed since creation (u32, free-running)
- *   2     W_PROD_WAITING    producer     1 while the producer is (about to be) parked on W_READ for space
+ *   2     W_PROD_WAITING    producer     free bytes the producer waits for while (about to be) parked on W_READ; 0 = not waiting
  *   3..15 reserved (0)
  *
  *   used = (WRITE - READ) >>> 0  (0 ..capacity); free = capacity - used; position p lives at data[p & (capacity-1)].
@@ -26,8 +26,9 @@
  * LAST; the consumer Atomics.load(W_WRITE)s before it reads anything, and Atomics.store(W_READ)s
  * only after it is done with the bytes (written to the file), which hands the space back.
  * Wake-ups (Dekker pattern, all Atomics are sequentially consistent):
- *   producer needing space:  store PROD_WAITING=1; re-check free; Atomics.wait(W_READ, seen, timeout); store 0
- *   consumer after a READ store:  if load(PROD_WAITING) then Atomics.notify(W_READ)
+ *   producer needing space:  store PROD_WAITING=need; re-check free; Atomics.wait(W_READ, seen, timeout); store 0
+ *   consumer after a READ store:  if load(PROD_WAITING) = need > 0 and free >= need then Atomics.notify(W_READ)
+ *   (so a producer waiting for a big chunk of space is woken once, not once per record consumed)
  *
  * ── Control block (one for the whole pipeline) ───────────────────────────────────────────────────
  *   word  name               written by            meaning
@@ -36,7 +37,8 @@
  *   2     C_STOP_PRODUCERS   main                  1: producers cut every stream and exit
  *   3     C_STOP_CONSUMER    main                  1: consumer drains what is published, closes files, exits
  *   Consumer sleep: seen = load(DOORBELL); store SLEEPING=1; re-check rings; Atomics.wait(DOORBELL, seen, t).
- *   Producer after publishing: if load(SLEEPING) then add(DOORBELL, 1) and notify(DOORBELL).
+ *   Producer, after publishing, when the ring passes a watermark, before it may block in epoll or
+ *   for space, and after an EOF record: if load(SLEEPING) then add(DOORBELL, 1) and notify(DOORBELL).
  *
  * ── Stream table (one for the whole pipeline), Float64Array, STREAM_FIELDS per slot ──────────────
  *   field  name         written by   meaning
@@ -188,7 +190,7 @@ export class Ring {
   /** Parks the producer until the consumer frees space or timeoutMs passes. */
   waitForSpace(need: number, timeoutMs: number): boolean {
     const seen = Atomics.load(this.hdr, W_READ);
-    Atomics.store(this.hdr, W_PROD_WAITING, 1);
+    Atomics.store(this.hdr, W_PROD_WAITING, need);
     if (this.free() >= need) {
       Atomics.store(this.hdr, W_PROD_WAITING, 0);
       return true;
@@ -220,7 +222,8 @@ export class Ring {
   release(span: number): void {
     const r = Atomics.load(this.hdr, W_READ) >>> 0;
     Atomics.store(this.hdr, W_READ, (r + span) | 0);
-    if (Atomics.load(this.hdr, W_PROD_WAITING) !== 0) Atomics.notify(this.hdr, W_READ);
+    const want = Atomics.load(this.hdr, W_PROD_WAITING);
+    if (want !== 0 && this.free() >= want) Atomics.notify(this.hdr, W_READ);
   }
 
   /** Copies a record's payload out (tests and small readers; the consumer writes from the ring). */
