@@ -1002,6 +1002,64 @@ static void t_rmmod_live(int *fdp)
 	expect("tasks_unharmed_after_rmmod", alive == 3, "%d of 3 alive", alive);
 }
 
+/*
+ * Entries hold the task's struct pid, not its number. With a 2 s scan, the registered task dies and
+ * its number is handed to a new task (ns_last_pid) before any scan: the new task can be registered
+ * under the same number (no EEXIST), the old entry never acts on it (no kill although the new task
+ * is far over the old hard limit) and is reported gone.
+ */
+static void t_pid_reuse(void)
+{
+	struct hog a, b;
+	struct monitor_stats s0;
+	const struct monitor_event *ev;
+	pid_t nr;
+	FILE *f;
+	int fd, ret;
+
+	ret = load_module("interval_ms=2000");
+	fd = ret ? ret : open_dev(O_NONBLOCK);
+	if (fd < 0) {
+		fail("pid_reuse_setup", "load %d, open %d", ret, fd);
+		return;
+	}
+	s0 = stats(fd);
+	hog_spawn(&a);
+	nr = a.pid;
+	ret = mon_register(fd, nr, 1 * MiB, 8 * MiB, "reuse-old");
+	kill(a.pid, SIGKILL);
+	hog_wait_dead(&a, 10000);
+	hog_end(&a);
+	f = fopen("/proc/sys/kernel/ns_last_pid", "we");
+	if (!f || fprintf(f, "%d", nr - 1) < 0 || fclose(f)) {
+		fail("pid_reuse_setup", "cannot write ns_last_pid: %s", strerror(errno));
+		goto out;
+	}
+	hog_spawn(&b);
+	if (ret || b.pid != nr || stats(fd).scans != s0.scans) {
+		fail("pid_reuse_setup", "register %d, new pid %d (want %d), scans %llu", ret, b.pid, nr,
+		     (unsigned long long)(stats(fd).scans - s0.scans));
+		goto out_b;
+	}
+	ret = mon_register(fd, b.pid, 256 * MiB, 512 * MiB, "reuse-new");
+	expect("pid_reuse_register_new_task", ret == 0, "register of the recycled number: %d", ret);
+	hog_grow(&b, 16, 10000);	/* twice the old entry's hard limit */
+	ev = wait_event(fd, MONITOR_EVENT_GONE, "reuse-old", 10000);
+	drain_events(fd);
+	expect("pid_reuse_old_entry_gone_not_killing", ev && hog_alive(&b) && !find_event(MONITOR_EVENT_HARD, "reuse-old") &&
+	       !find_event(MONITOR_EVENT_SOFT, "reuse-old"),
+	       "gone event %s, new task %s", ev ? "seen" : "missing", hog_alive(&b) ? "alive" : "dead");
+	ret = mon_unregister(fd, b.pid);
+	expect("pid_reuse_unregister_new_task", ret == 0, "unregister: %d", ret);
+out_b:
+	hog_end(&b);
+out:
+	close(fd);
+	ret = unload_module();
+	if (ret)
+		fail("pid_reuse_rmmod", "delete_module: %d", ret);
+}
+
 static void t_reload(void)
 {
 	for (int round = 1; round <= 3; round++) {
@@ -1088,6 +1146,7 @@ int main(int argc, char **argv)
 	t_rmmod_live(&fd);
 
 	/* insmod / rmmod three times, each round working */
+	t_pid_reuse();
 	t_reload();
 out:
 	printf("PROBE-SUMMARY passed=%d failed=%d\n", passed, failed);
