@@ -204,6 +204,7 @@ export class CgroupEnforcer implements MemoryEnforcer {
   readonly kind: EnforcerKind;
   readonly parentDir: string;
   private readonly live = new Map<string, Attached>();
+  private readonly stale = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
 
@@ -328,8 +329,11 @@ export class CgroupEnforcer implements MemoryEnforcer {
     if (a.released) return;
     a.released = true;
     this.live.delete(a.dir);
-    const ok = await removeCgroup(a.dir);
-    if (!ok) this.log.warn({ id: a.id, dir: a.dir }, 'memory cgroup could not be removed');
+    const ok = await removeCgroup(a.dir, { timeoutMs: 5000 });
+    if (!ok) {
+      this.stale.add(a.dir); // tried again at close()
+      this.log.warn({ id: a.id, dir: a.dir }, 'memory cgroup could not be removed yet');
+    }
   }
 
   async close(): Promise<void> {
@@ -338,6 +342,7 @@ export class CgroupEnforcer implements MemoryEnforcer {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     for (const a of [...this.live.values()]) await this.release(a);
+    for (const dir of this.stale) await removeCgroup(dir, { timeoutMs: 2000, killAfterMs: 0 });
     if (!(await removeCgroup(this.parentDir))) this.log.warn({ dir: this.parentDir }, 'memory cgroup parent could not be removed');
   }
 }

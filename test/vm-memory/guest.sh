@@ -21,6 +21,7 @@ run_ava() {  # PART FILE... (env already set by the caller)
     /^ok [0-9]+ - / { sub(/^ok [0-9]+ - /, ""); print "PASS vm-memory " part ": " $0; next }
     /^not ok [0-9]+ - / { sub(/^not ok [0-9]+ - /, ""); print "FAIL vm-memory " part ": " $0; next }
     /^#   / { print "  " part " | " substr($0, 5) }
+    /skipped: / { print "  " part " | " $0 }
   ' "$out"
   if [ $rc != 0 ]; then
     fails=$((fails + 1))
