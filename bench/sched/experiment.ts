@@ -89,7 +89,7 @@ export function scenarios(quick: boolean): Scenario[] {
     id,
     title: `cpu_hog nice ${fmtNice(a)} vs cpu_hog nice ${fmtNice(b)}`,
     kind: 'cpu-pair',
-    maxMs: budget * 2 * 3 + 5000,
+    maxMs: budget * 4 + 2000, // the second of a pair may compete with other load alone: do not wait for ever
     containers: [
       { name: 'a', workload: 'cpu_hog', args: [hogSeconds], nice: a, cpuBudgetMs: budget },
       { name: 'b', workload: 'cpu_hog', args: [hogSeconds], nice: b, cpuBudgetMs: budget },
@@ -136,7 +136,7 @@ export function scenarios(quick: boolean): Scenario[] {
       id: 'memory-fast-m10-10',
       title: 'memory_hog --fast loop nice -10 vs nice +10',
       kind: 'memory-fast',
-      maxMs: memBudget * 2 * 3 + 5000,
+      maxMs: memBudget * 4 + 2000,
       containers: ['a', 'b'].map((name, i) => ({
         name,
         workload: 'memory_hog' as const,

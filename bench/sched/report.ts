@@ -13,6 +13,7 @@ export interface RunInfo {
   onlineCpus: string;
   intervalMs: number;
   cpuBudgetMs: number;
+  memBudgetMs: number | null;
   scratchFs: string;
   /** The pinned CPU measured for 1 s before the run, nothing of ours on it. */
   idleBefore: { busy: number; steal: number };
@@ -63,6 +64,32 @@ export function resultsTable(results: ScenarioResult[]): string {
   return rows.join('\n');
 }
 
+/** One line saying where and when the table was measured. */
+export function summaryLine(info: RunInfo, results: ScenarioResult[]): string {
+  const key = results.find((r) => r.id === 'nice-m10-10');
+  return `Measured ${info.date.slice(0, 16).replace('T', ' ')} UTC, ${info.mode} run, kernel ${info.kernel}, autogroup ${info.autogroup}, all containers on CPU ${info.cpu}${
+    key ? `; other load on that CPU during the -10/+10 pair: ${pct(otherLoad(key))} (${otherLoad(key) > BUSY_THRESHOLD ? 'busy' : 'idle'})` : ''
+  }. Full report: [bench/results/sched.md](../bench/results/sched.md).`;
+}
+
+/** One row per scenario: the table the README carries. */
+export function summaryTable(results: ScenarioResult[]): string {
+  const rows = [
+    '| scenario (pinned to one CPU) | nice a / b | predicted share a / b | measured share a / b | ratio predicted / measured | completion a / b | other load |',
+    '|---|---|---|---|---|---|---:|',
+  ];
+  for (const r of results) {
+    const cs = r.containers;
+    const join = (f: (c: ScenarioResult['containers'][number]) => string) => cs.map(f).join(' / ');
+    const completion = join((c) => (c.completionMs !== null ? secs(c.completionMs) : c.completion === 'stopped (background)' ? 'stopped' : 'timed out'));
+    const ratios = r.predictedRatio !== null ? `${ratio(r.predictedRatio)} / ${ratio(r.measuredRatio)}` : '-';
+    rows.push(
+      `| ${r.title} | ${join((c) => fmtNice(c.nice))} | ${join((c) => pct(c.predictedShare))} | ${join((c) => pct(c.measuredShare))} | ${ratios} | ${completion} | ${r.load ? pct(r.load.other + r.load.steal) : '-'} |`,
+    );
+  }
+  return rows.join('\n');
+}
+
 export function ratioTable(results: ScenarioResult[]): string {
   const rows = ['| scenario | predicted ratio a:b (weights) | measured ratio | error | verdict |', '|---|---:|---:|---:|---|'];
   for (const r of results) {
@@ -88,7 +115,7 @@ export function markdown(info: RunInfo, results: ScenarioResult[]): string {
     `- Every container was started through the supervisor with \`--cpus ${info.cpu}\` (all on CPU ${info.cpu}); the bench itself ran on CPU ${info.hostCpus ?? info.cpu} and the supervisor unpinned (its CPU time on CPU ${info.cpu}, if any, counts as other load).`,
     `- Each container is its own session; the supervisor writes its nice into /proc/<pid>/autogroup (seen: ${Object.entries(info.autogroups).map(([k, v]) => `${k} \`${v}\``).join(', ') || 'n/a'}).`,
     `- CPU time sampled every ${info.intervalMs} ms from /proc/<pid>/stat (utime+stime) and /proc/<pid>/task/*/schedstat (ns), container and descendants.`,
-    `- cpu_hog pairs: fixed work. Each hog must get ${(info.cpuBudgetMs / 1000).toFixed(1)} s of CPU; the bench stops it the moment it has. Completion = time from the common start until it had its budget. Shares are measured while both competed (until the first finished).`,
+    `- cpu_hog pairs: fixed work. Each hog must get ${(info.cpuBudgetMs / 1000).toFixed(1)} s of CPU; the bench stops it the moment it has. Completion = time from the common start until it had its budget. Shares are measured while both competed (until the first finished).${info.memBudgetMs ? ` The never-sleeping memory_hog loops are fixed work the same way (${(info.memBudgetMs / 1000).toFixed(1)} s of CPU each).` : ''}`,
     `- Rootfs copies on ${info.scratchFs} (io_pulse fsyncs there).`,
     '',
     '## Load on the pinned CPU',
@@ -102,6 +129,10 @@ export function markdown(info: RunInfo, results: ScenarioResult[]): string {
     'Where the containers mostly sleep (io_pulse alone, the memory_hog pair), other processes of the host fill the idle time; that load is in the table too but does not compete with them.',
     '',
     '## Results',
+    '',
+    summaryTable(results),
+    '',
+    'Per container:',
     '',
     resultsTable(results),
     '',

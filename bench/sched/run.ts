@@ -11,25 +11,27 @@ import { REPO_ROOT } from '../../src/paths.js';
 import { formatCpuList, onlineCpus, readCpuTicks, TICK_MS } from '../../src/sched/index.js';
 import { runScenario, scenarios, type ScenarioResult } from './experiment.js';
 import { baseRootfs, BenchSupervisor, fsTypeOf, makeScratch, pinProcess, sleep } from './harness.js';
-import { markdown, ratioChart, timelineChart, type RunInfo } from './report.js';
+import { markdown, ratioChart, summaryLine, summaryTable, timelineChart, type RunInfo } from './report.js';
 
 interface Options {
   quick: boolean;
   cpu: number | null;
   out: string;
   only: string[] | null;
+  updateDocs: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { quick: false, cpu: null, out: path.join(REPO_ROOT, 'bench/results'), only: null };
+  const o: Options = { quick: false, cpu: null, out: path.join(REPO_ROOT, 'bench/results'), only: null, updateDocs: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick') o.quick = true;
     else if (a === '--cpu') o.cpu = Number(argv[++i]);
     else if (a === '--out') o.out = path.resolve(argv[++i]);
     else if (a === '--only') o.only = argv[++i].split(',');
+    else if (a === '--update-docs') o.updateDocs = true;
     else if (a === '-h' || a === '--help') {
-      console.log('usage: npm run experiment:sched -- [--quick] [--cpu N] [--out DIR] [--only ID,ID]');
+      console.log('usage: npm run experiment:sched -- [--quick] [--cpu N] [--out DIR] [--only ID,ID] [--update-docs]');
       process.exit(0);
     } else throw new Error(`unknown option ${a} (see --help)`);
   }
@@ -130,6 +132,7 @@ async function main(): Promise<void> {
     onlineCpus: formatCpuList(online),
     intervalMs: 100,
     cpuBudgetMs: scenarios(opts.quick)[0].containers[0].cpuBudgetMs!,
+    memBudgetMs: scenarios(opts.quick).find((s) => s.kind === 'memory-fast')?.containers[0].cpuBudgetMs ?? null,
     scratchFs: fsTypeOf(os.tmpdir()),
     idleBefore,
     autogroups,
@@ -140,6 +143,15 @@ async function main(): Promise<void> {
   fs.writeFileSync(path.join(opts.out, 'sched-ratio.svg'), await ratioChart(results));
   for (const r of results) fs.writeFileSync(path.join(opts.out, `sched-timeline-${r.id}.svg`), await timelineChart(r));
   fs.writeFileSync(path.join(opts.out, 'sched.md'), markdown(info, results));
+  if (opts.updateDocs) {
+    const doc = path.join(REPO_ROOT, 'docs/scheduler.md');
+    const text = fs.readFileSync(doc, 'utf8');
+    const block = `<!-- sched-table:start (written by npm run experiment:sched -- --update-docs) -->\n${summaryLine(info, results)}\n\n${summaryTable(results)}\n<!-- sched-table:end -->`;
+    const next = text.replace(/<!-- sched-table:start[^]*?<!-- sched-table:end -->/, block);
+    if (next === text && !text.includes(block)) throw new Error(`no sched-table markers in ${doc}`);
+    fs.writeFileSync(doc, next);
+    console.log(`updated the table in ${doc}`);
+  }
   console.log(`wrote ${path.join(opts.out, 'sched.md')}, sched.json and ${results.length + 1} charts in ${(info.durationMs / 1000).toFixed(0)} s`);
 }
 
