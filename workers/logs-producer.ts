@@ -43,6 +43,8 @@ const doorbellBytes = Math.max(REC_HEADER, ring.capacity >> 3);
 const lowWater = Math.max(minRead + REC_HEADER, ring.capacity >> 2);
 let published = false; // records published since the consumer was last rung
 let roundBytes = 0; // bytes read in the current epoll round
+// a round under this is a trickle (never more than half a maximal read, or big reads would nap)
+const coalesceBytes = Math.min(init.coalesceBytes, maxRead >> 1);
 const nap = new Int32Array(new SharedArrayBuffer(4)); // nobody notifies it: Atomics.wait is a sleep
 
 function flushDoorbell(): void {
@@ -191,7 +193,7 @@ while (Atomics.load(ctl, C_STOP_PRODUCERS) === 0) {
   // Batch wake-ups: a round that found only a little data means writers are mid-stream with small
   // writes; let the pipes fill for a moment instead of paying a poll, a read, a record and maybe a
   // consumer wake-up per write.
-  if (roundBytes > 0 && roundBytes < init.coalesceBytes && init.coalesceUs > 0) {
+  if (roundBytes > 0 && roundBytes < coalesceBytes && init.coalesceUs > 0) {
     flushDoorbell(); // a trickle: deliver it now, then let the pipes fill
     Atomics.wait(nap, 0, 0, init.coalesceUs / 1000);
   }
