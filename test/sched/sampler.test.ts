@@ -13,6 +13,17 @@ function busy(prefix: string[] = []): ChildProcess {
   return spawn(file, args, { stdio: 'ignore' });
 }
 
+/** Waits until the sampler has seen `label` use `ms` of CPU (the host may be busy: no fixed time). */
+async function untilCpu(s: CpuSampler, label: string, ms: number, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const first = s.samples[0]?.procs[label]?.ns ?? 0;
+    const last = s.samples.at(-1)?.procs[label]?.ns ?? 0;
+    if (last - first >= ms * 1e6) return;
+    await sleep(50);
+  }
+}
+
 async function kill(p: ChildProcess): Promise<void> {
   if (p.exitCode !== null || p.signalCode !== null) return;
   const gone = new Promise((r) => p.once('exit', r));
@@ -25,9 +36,10 @@ test.serial('a busy loop accumulates CPU time; ns and ticks agree', async (t) =>
   try {
     await sleep(50);
     const s = new CpuSampler({ targets: { loop: p.pid! }, intervalMs: 50 }).start();
-    await sleep(600);
+    await sleep(300);
+    await untilCpu(s, 'loop', 150);
     const samples = s.stop();
-    t.true(samples.length >= 8, `${samples.length} samples`);
+    t.true(samples.length >= 5, `${samples.length} samples`);
     const w = summarize(samples);
     t.true(w.cpuMs.loop > 100, `${w.cpuMs.loop} ms of CPU`);
     t.true(w.cpuUse.loop <= 1.05, `at most one CPU: ${w.cpuUse.loop}`);
@@ -47,7 +59,7 @@ test.serial('descendants are counted; without them only the process itself', asy
     await sleep(100);
     const withKids = new CpuSampler({ targets: { tree: p.pid! }, descendants: true, intervalMs: 50 }).start();
     const alone = new CpuSampler({ targets: { tree: p.pid! }, descendants: false, intervalMs: 50 }).start();
-    await sleep(500);
+    await untilCpu(withKids, 'tree', 150);
     const a = summarize(withKids.stop());
     const b = summarize(alone.stop());
     t.true(a.cpuMs.tree > 100, `tree: ${a.cpuMs.tree} ms`);
@@ -129,7 +141,8 @@ pinned(`two loops pinned to one CPU in one session, nice 0 vs +10: the nice 0 on
   try {
     await sleep(100);
     const s = new CpuSampler({ targets: { a: a.pid!, b: b.pid! }, cpu: Number(cpu) }).start();
-    await sleep(1500);
+    await sleep(1000);
+    await untilCpu(s, 'a', 500);
     const w = summarize(s.stop());
     t.log(`nice 0: ${w.cpuMs.a.toFixed(0)} ms, nice 10: ${w.cpuMs.b.toFixed(0)} ms, ratio ${(w.cpuMs.a / w.cpuMs.b).toFixed(1)} (weights: 9.3); other load ${(w.cpu!.other * 100).toFixed(0)}%`);
     t.true(w.cpuMs.a > w.cpuMs.b * 2, 'the nice 0 loop got clearly more CPU');
