@@ -14,7 +14,7 @@ say() { echo "vm-memory: $*"; }
 run_ava() {  # PART FILE... (env already set by the caller)
   part=$1; shift
   out=/tmp/ava-$part.tap
-  timeout "${VM_MEMORY_AVA_TIMEOUT:-900}" npx ava --tap --timeout 10m "$@" >"$out" 2>&1
+  timeout "${VM_MEMORY_AVA_TIMEOUT:-900}" npx ava --tap --timeout 10m --concurrency 1 "$@" >"$out" 2>&1
   rc=$?
   awk -v part="$part" '
     /^ok [0-9]+ - .*# SKIP/ { sub(/^ok [0-9]+ - /, ""); sub(/ *# SKIP.*$/, ""); print "SKIP vm-memory " part ": " $0; next }
