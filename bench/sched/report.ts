@@ -178,7 +178,7 @@ export function ratioChart(results: ScenarioResult[]): Promise<string> {
   ]);
   const pairs = rows.map((r) => ({ scenario: r.title, lo: Math.min(r.predictedRatio!, r.measuredRatio!), hi: Math.max(r.predictedRatio!, r.measuredRatio!) }));
   const y = { field: 'scenario', type: 'nominal', sort: null, title: null, axis: { labelLimit: 360 } };
-  const x = { scale: { type: 'log', domain: [0.1, 1000] }, title: 'CPU time of a / CPU time of b (log scale)' };
+  const x = { scale: { type: 'log', domain: [0.1, 1000], clamp: true }, title: 'CPU time of a / CPU time of b (log scale)' };
   return render({
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: { text: 'CPU ratio a : b, predicted from nice weights vs measured', subtitle: 'two containers pinned to one CPU' },
