@@ -13,8 +13,9 @@
 // runtime (src/runtime/container-process.ts: PID/UTS/mount/IPC namespaces, pivot_root into a copy of
 // rootfs-base holding the writer) whose stdout+stderr is the pipe handed to attach(); with --feed
 // process the writer is a plain child process on the same kind of pipe. Containers (or processes)
-// are all created first and released together; timing runs from the release to the last byte drained,
-// so container creation is not counted as pipeline time.
+// are all created and started first, wait at a gate (SIGUSR1 in containers, a byte on stdin for
+// processes) and are released together; timing runs from the release to the last byte drained, so
+// container creation and exec are not counted as pipeline time (nor as the baselines' time).
 //
 // Usage: node dist/bench/logs/run.js [--size-mib 1024] [--runs 5] [--variants a,b,c,d,e64,cat64,e256,cat256]
 //                                    [--feed container|process] [--dir /dev/shm/engine-logs-bench]
@@ -209,7 +210,9 @@ async function runContainers(
     const id = `${tag}-${i}`;
     const file = path.join(dir, `${id}.log`);
     files.push(file);
-    const c = new ContainerProcess({ id: `b${i}`, rootfs, argv: ['/writer', String(per), '65536', String(i)], nice: 0, cpus: null, outFd: w });
+    const c = new ContainerProcess({
+      id: `b${i}`, rootfs, argv: ['/writer', String(per), '65536', String(i), 'signal'], nice: 0, cpus: null, outFd: w,
+    });
     io.closeFd(w);
     p.attach(id, r, file);
     containers.push(c);
@@ -221,8 +224,10 @@ async function runContainers(
     );
   }
   await Promise.all(containers.map((c) => c.ready));
+  await Promise.all(containers.map((c) => c.go())); // exec'd: each writer now waits for SIGUSR1
+  await new Promise((r) => setTimeout(r, 100 + streams)); // let every writer reach its gate
   onGo();
-  await Promise.all(containers.map((c) => c.go()));
+  for (const c of containers) c.signal('SIGUSR1');
   await Promise.all(done);
   return files;
 }
@@ -373,10 +378,21 @@ async function chart(samples: Sample[]): Promise<string> {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: 'Log capture throughput (MB/s; bar = median, ticks = runs)',
     width: 520,
-    data: { values: samples.map((s) => ({ variant: label(s.variant), mbps: Math.round(s.mbps) })) },
+    data: {
+      values: samples.map((s) => ({
+        variant: label(s.variant), mbps: Math.round(s.mbps), kind: s.variant === 'd' || /^e\d/.test(s.variant) ? 'engine' : 'baseline',
+      })),
+    },
+    config: { axis: { labelLimit: 420 } },
     encoding: { y: { field: 'variant', type: 'nominal', sort: null, title: null } },
     layer: [
-      { mark: 'bar', encoding: { x: { aggregate: 'median', field: 'mbps', type: 'quantitative', title: 'MB/s' } } },
+      {
+        mark: 'bar',
+        encoding: {
+          x: { aggregate: 'median', field: 'mbps', type: 'quantitative', title: 'MB/s', stack: null },
+          color: { field: 'kind', type: 'nominal', title: null, scale: { range: ['#9aa5b1', '#2f6fb0'] } },
+        },
+      },
       { mark: { type: 'tick', color: 'black' }, encoding: { x: { field: 'mbps', type: 'quantitative' } } },
     ],
   };

@@ -5,13 +5,18 @@
  * The pattern is built once; the write loop only copies, so the writer costs what a real chatty
  * program's write() calls cost. Usage: writer [BYTES] [CHUNK] [SEED]. Exit 0 when every byte was
  * written, 1 on a write error. With a 4th argument "gate", it first reads one byte from stdin, so a
- * bench can start many writers and then release them all at once. */
+ * bench can start many writers and then release them all at once; with "signal" it waits for SIGUSR1
+ * instead (containers have /dev/null as stdin). */
 #include <errno.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #define PERIOD 65521u
+
+static volatile sig_atomic_t released;
+static void on_usr1(int sig) { (void)sig; released = 1; }
 
 int main(int argc, char **argv) {
   unsigned long long total = argc > 1 ? strtoull(argv[1], NULL, 0) : (1ULL << 30);
@@ -21,6 +26,16 @@ int main(int argc, char **argv) {
   if (argc > 4 && argv[4][0] == 'g') {
     char c;
     while (read(0, &c, 1) < 0 && errno == EINTR) {}
+  } else if (argc > 4 && argv[4][0] == 's') {
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGUSR1);
+    sigprocmask(SIG_BLOCK, &block, &old);
+    struct sigaction sa = {0};
+    sa.sa_handler = on_usr1;
+    sigaction(SIGUSR1, &sa, NULL);
+    while (!released) sigsuspend(&old);
+    sigprocmask(SIG_SETMASK, &old, NULL);
   }
   unsigned char *pat = malloc(chunk + PERIOD);
   if (!pat) return 2;
