@@ -14,8 +14,8 @@
 // Measuring: a worker thread samples the hog back to back (tens of µs apart on the host): its RSS
 // from /proc/<pid>/statm for RSS enforcers, the cgroup's usage for cgroups (what each enforcer
 // limits). "Reached" = first sample at or above the limit (cgroups: within 1 MiB of it: usage is
-// charged in per-CPU batches and the kernel kills as it gets there). "Died" = first sample after its
-// memory was released. Over the limit = highest sampled usage (cgroups: the kernel's own high-water
+// charged in per-CPU batches and the kernel kills as it gets there). "Died" = first sample where it
+// has no memory and is a zombie. Over the limit = highest sampled usage (cgroups: the kernel's own high-water
 // mark) minus the limit.
 
 import { spawn } from 'node:child_process';
@@ -255,10 +255,12 @@ function markdown(all: Summary[], meta: Record<string, unknown>[]): string {
     lines.push(`| ${s.label === 'guest' ? 'QEMU guest (TCG)' : 'host'} | ${ENFORCER_LABEL[s.enforcer]} | ${RATE_LABEL[s.rate]} | ${s.runs} | ${s.killedByEnforcer}/${s.runs} | ${fmt(s.reachedToDeathMs, 1)} | ${fmt(s.overLimitMiB, 1)} |`);
   }
   lines.push('', 'Machines:', '');
-  for (const m of meta) lines.push(`- ${m.label}: kernel ${m.kernel}, ${m.cpus} CPU, sampler gap ${m.gapMs} ms (mean measured gap ${m.meanGapUs} µs), ${m.date}`);
+  for (const m of meta)
+    lines.push(`- ${m.label}: kernel ${m.kernel}, ${m.cpus} CPU, load average ${m.loadAvg ?? '?'} at the end, sampler gap ${m.gapMs} ms (mean measured gap ${m.meanGapUs} µs), ${m.date}`);
   lines.push(
     '',
-    'In the QEMU guest every instruction is emulated (TCG, one CPU): its times are those of a much slower machine and ' +
+    'On a host shared with other work (see the load average above) the ranges are wide: read the medians. ' +
+      'In the QEMU guest every instruction is emulated (TCG, one CPU): its times are those of a much slower machine and ' +
       'only comparable with each other, not with the host\'s.',
     '',
   );
@@ -287,7 +289,7 @@ async function main(): Promise<void> {
         const r = await oneRun(name, e, rate, run, o);
         records.push(r);
         console.error(
-          `${o.label} ${name} ${rate} #${run}: reached->dead ${r.reachedToDeathMs?.toFixed(1) ?? 'n/a'} ms, over ${r.overLimitBytes === null ? 'n/a' : (r.overLimitBytes / MIB).toFixed(1)} MiB, ${r.signal}, attribution ${r.attribution}${r.crossed ? '' : ', limit never sampled'}${r.died ? '' : ', death not seen'}${r.glitches ? `, ${r.glitches} glitches` : ''}`,
+          `${o.label} ${name} ${rate} #${run}: reached->dead ${r.reachedToDeathMs?.toFixed(1) ?? 'n/a'} ms, over ${r.overLimitBytes === null ? 'n/a' : (r.overLimitBytes / MIB).toFixed(1)} MiB, ${r.signal}, attribution ${r.attribution}${r.crossed ? '' : ', limit never sampled'}${r.died ? '' : ', death not seen'}`,
         );
         await sleep(100);
       }
@@ -301,6 +303,7 @@ async function main(): Promise<void> {
     gapMs: o.gapMs,
     meanGapUs: Math.round(records.reduce((a, r) => a + r.meanGapUs, 0) / Math.max(1, records.length)),
     date: new Date().toISOString(),
+    loadAvg: os.loadavg().map((x) => x.toFixed(1)).join(' '),
     hardBytes: HARD,
     softBytes: SOFT,
   };

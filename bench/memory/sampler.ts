@@ -2,8 +2,8 @@
 // it dies, and reports when its memory first reached the limit, when it died, and the most it had.
 //   source 'rss'    /proc/<pid>/statm resident pages (what the module and the poller watch)
 //   source 'cgroup' the cgroup's usage file (memory.usage_in_bytes / memory.current)
-// Death = the first read where the process's mm is gone (statm all zeros) or /proc/<pid> is gone:
-// the moment its memory is freed. Times are performance.now() of this worker, ms.
+// Death = the first read where the process's mm is gone (statm all zeros) AND it is a zombie (or
+// gone): the moment it is dead, as its parent sees it. Times are performance.now() of this worker, ms.
 
 import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -28,7 +28,7 @@ export interface SamplerOutput {
   samples: number;
   /** mean interval between samples, µs */
   meanGapUs: number;
-  /** reads that found no mm while the task was still alive */
+  /** reads that found no mm while the task was not yet a zombie (it was exiting) */
   glitches: number;
 }
 
@@ -86,7 +86,7 @@ for (;;) {
   const now = performance.now();
   if (rss === null) {
     if (alive()) {
-      out.glitches++; // no mm for a moment (exec) while the task lives on
+      out.glitches++; // no mm while the task is not yet a zombie: exiting (or exec): not dead yet
       continue;
     }
     out.diedAtMs = now;
