@@ -20,6 +20,8 @@
 // Usage: node dist/bench/logs/run.js [--size-mib 1024] [--runs 5] [--variants a,b,c,d,e64,cat64,e256,cat256]
 //                                    [--feed container|process] [--dir /dev/shm/engine-logs-bench]
 //                                    [--out bench/results] [--no-write]
+//                                    [--pipeline-opts JSON] [--alt JSON  (adds variant x: 1 stream through a
+//                                     second pipeline with these LogPipelineImpl options, for tuning)]
 
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -45,6 +47,10 @@ interface Args {
   out: string;
   write: boolean;
   feed: 'container' | 'process';
+  /** LogPipelineImpl options for the pipeline (JSON) */
+  opts: Record<string, number>;
+  /** options of a second pipeline, run as variant "x" (1 stream), for tuning experiments */
+  alt?: Record<string, number>;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -52,6 +58,7 @@ function parseArgs(argv: string[]): Args {
     sizeMiB: 1024, runs: 5, variants: ['a', 'b', 'c', 'd', 'e64', 'cat64', 'e256', 'cat256'],
     dir: fs.existsSync('/dev/shm') ? '/dev/shm/engine-logs-bench' : path.join(os.tmpdir(), 'engine-logs-bench'),
     out: path.join(REPO_ROOT, 'bench/results'), write: true,
+    opts: {},
     feed: process.getuid?.() === 0 && fs.existsSync(path.join(REPO_ROOT, 'rootfs-base/bin')) ? 'container' : 'process',
   };
   for (let i = 0; i < argv.length; i++) {
@@ -67,6 +74,8 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--dir') a.dir = v();
     else if (k === '--out') a.out = v();
     else if (k === '--no-write') a.write = false;
+    else if (k === '--pipeline-opts') a.opts = JSON.parse(v());
+    else if (k === '--alt') a.alt = JSON.parse(v());
     else if (k === '--feed') {
       const f = v();
       if (f !== 'container' && f !== 'process') throw new Error('--feed is container or process');
@@ -79,6 +88,7 @@ function parseArgs(argv: string[]): Args {
 }
 
 let feedWord = 'container';
+let altOpts: Record<string, number> | undefined;
 const LABELS: Record<string, string> = {
   a: '(a) redirect to file (floor)',
   b: '(b) writer, cat, file',
@@ -86,6 +96,7 @@ const LABELS: Record<string, string> = {
 };
 const label = (v: string): string =>
   v.startsWith('cat') ? `(e') ${v.slice(3)} x (writer, cat, file) at once (aggregate)` :
+  v === 'x' ? `(x) engine pipeline, 1 ${feedWord}, options ${JSON.stringify(altOpts)}` :
   LABELS[v] ?? (v === 'd' ? `(d) engine pipeline, 1 ${feedWord}` : `(e) engine pipeline, ${v.slice(1)} ${feedWord === 'process' ? 'processe' : feedWord}s (aggregate)`);
 
 interface Sample {
@@ -249,6 +260,7 @@ async function main(): Promise<void> {
   fs.rmSync(args.dir, { recursive: true, force: true });
   fs.mkdirSync(args.dir, { recursive: true });
   feedWord = args.feed;
+  altOpts = args.alt;
   let rootfs: string | null = null;
   if (args.feed === 'container') {
     // A copy of rootfs-base with the writer at /writer; the containers share it (no supervisor here
@@ -264,8 +276,11 @@ async function main(): Promise<void> {
   console.log(`# log pipeline bench: ${args.sizeMiB} MiB of 64 KiB writes per variant, ${args.runs} counted runs + 1 warm-up, alternated`);
   console.log(`# ${system}`);
 
-  const pipeline = new LogPipelineImpl({ producers: 2 });
+  const pipeline = new LogPipelineImpl({ producers: 2, ...args.opts });
   await pipeline.start();
+  const alt = args.alt ? new LogPipelineImpl(args.alt) : undefined;
+  await alt?.start();
+  if (alt && !args.variants.includes('x')) args.variants.push('x');
   const verifier = new LogVerifier(2);
   const samples: Sample[] = [];
   let seq = 0;
@@ -289,8 +304,8 @@ async function main(): Promise<void> {
           t0 = process.hrtime.bigint();
         });
       } else {
-        const n = v === 'd' ? 1 : Number(v.slice(1));
-        files = await runPipeline(pipeline, n, bytes, args.dir, tag, () => {
+        const n = v === 'd' || v === 'x' ? 1 : Number(v.slice(1));
+        files = await runPipeline(v === 'x' && alt ? alt : pipeline, n, bytes, args.dir, tag, () => {
           cpu0 = cpuNow();
           t0 = process.hrtime.bigint();
         }, rootfs);
@@ -298,7 +313,7 @@ async function main(): Promise<void> {
       const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
       const peak = rss.stop();
       const cpuSeconds = cpuNow() - cpu0;
-      const nStreams = v === 'a' || v === 'b' || v === 'c' || v === 'd' ? 1 : Number(v.replace(/^(cat|e)/, ''));
+      const nStreams = v === 'a' || v === 'b' || v === 'c' || v === 'd' || v === 'x' ? 1 : Number(v.replace(/^(cat|e)/, ''));
       const per = Math.floor(bytes / nStreams);
       const total = per * files.length;
       let got = 0;
@@ -313,13 +328,14 @@ async function main(): Promise<void> {
       for (const f of files) fs.rmSync(f, { force: true });
       const s: Sample = {
         variant: v, seconds, bytes: total, mbps: total / seconds / MB, cpuSeconds: (cpuSeconds * GIB) / total,
-        peakRssMiB: v === 'd' || /^e\d/.test(v) ? peak : undefined, verified,
+        peakRssMiB: v === 'd' || v === 'x' || /^e\d/.test(v) ? peak : undefined, verified,
       };
       console.log(`${counted ? 'run' : 'warm-up'} ${round} ${label(v)}: ${s.mbps.toFixed(0)} MB/s, ${s.cpuSeconds.toFixed(2)} CPU s/GiB${s.peakRssMiB ? `, RSS ${s.peakRssMiB.toFixed(0)} MiB` : ''}${verified ? ', byte-exact' : ''}`);
       if (counted) samples.push(s);
     }
   }
   await pipeline.close(0);
+  await alt?.close(0);
   await verifier.destroy();
   fs.rmSync(args.dir, { recursive: true, force: true });
   if (rootfs) fs.rmSync(rootfs, { recursive: true, force: true });
