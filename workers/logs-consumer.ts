@@ -59,11 +59,14 @@ function fileFor(slot: number): LogFile | undefined {
   return f;
 }
 
+/** Writes all of buf[off, off+len); counts each write as it lands, so a failure leaves exact counters. */
 function writeAll(f: LogFile, buf: Uint8Array, off: number, len: number): void {
   while (len > 0) {
     const n = fs.writeSync(f.fd, buf, off, len);
     off += n;
     len -= n;
+    f.size += n;
+    table[f.slot * STREAM_FIELDS + S_WRITTEN] += n;
   }
 }
 
@@ -82,8 +85,6 @@ function writeRecord(f: LogFile, ring: Ring, off1: number, len1: number, len2: n
     if (f.maxBytes > 0 && f.size > 0 && f.size + len > f.maxBytes) rotate(f);
     writeAll(f, ring.data, off1, len1);
     if (len2 > 0) writeAll(f, ring.data, 0, len2);
-    f.size += len;
-    table[f.slot * STREAM_FIELDS + S_WRITTEN] += len;
   } catch (e) {
     // Disk full or similar: the bytes are lost for this file; say so once, keep the ring moving.
     if (!f.error) {

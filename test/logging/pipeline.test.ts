@@ -212,3 +212,25 @@ test.serial('bookkeeping: stats, drained for unknown ids, forget, attach after c
   t.throws(() => new LogPipelineImpl({ ringBytes: 5000 }), { instanceOf: RangeError });
   t.throws(() => new LogPipelineImpl({ producers: 0 }), { instanceOf: RangeError });
 });
+
+test.serial('a full disk does not hang the stream: the error is reported and the pipe keeps draining', async (t) => {
+  if (process.getuid?.() !== 0) return t.pass('needs root to mount a tiny tmpfs; skipped');
+  const { execFileSync } = await import('node:child_process');
+  const mnt = path.join(dir, 'tiny');
+  fs.mkdirSync(mnt);
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tiny', mnt]);
+  try {
+    await withPipeline({}, async (p) => {
+      const [r, w] = pipe();
+      const child = startWriter(w, 16 * MiB, 2);
+      p.attach('full', r, path.join(mnt, 'full.log'));
+      const res = await within(30000, p.drained('full'), 'drained');
+      t.is((await exitOf(child)).code, 0, 'the writer was never blocked for good');
+      t.truthy(res.error);
+      t.true(res.bytes < 16 * MiB);
+      t.true((await verifier.pattern(path.join(mnt, 'full.log'), res.bytes, 2)).ok, 'what fit is exact');
+    });
+  } finally {
+    execFileSync('umount', [mnt]);
+  }
+});
