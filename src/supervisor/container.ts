@@ -15,6 +15,8 @@ export class Container {
   killTimer: NodeJS.Timeout | null = null;
   /** rootfs "dev:ino" while the container holds it */
   rootfsKey: string | null = null;
+  /** Settles when start-up has run its course (running, or a start failure recorded in `reason`). */
+  launched: Promise<void> = Promise.resolve();
   private settle!: () => void;
   /** Settles when the final state is recorded. */
   readonly done: Promise<void> = new Promise((resolve) => (this.settle = resolve));

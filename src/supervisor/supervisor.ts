@@ -108,7 +108,8 @@ export class Supervisor {
     this.containers.set(req.id, c);
     this.rootfsInUse.set(rootfs.key, req.id);
     c.rootfsKey = rootfs.key;
-    await this.launch(c, req);
+    c.launched = this.launch(c, req);
+    await c.launched;
     return c;
   }
 
@@ -176,6 +177,9 @@ export class Supervisor {
   private async watchExit(c: Container): Promise<void> {
     const proc = c.proc!;
     const info = await proc.exited;
+    // A step that failed before exec is reported on the status pipe, which may be read after the
+    // exit is seen: the outcome of start-up decides between `failed` and an ordinary exit.
+    await c.launched;
     const { id } = c.record;
     this.releaseRootfs(c); // an ended container frees its rootfs at once
     let enforcerKilled = false;
