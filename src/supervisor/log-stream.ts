@@ -1,38 +1,15 @@
 // Streams a container's log file to a client: all of it, or from the start of the last N lines,
 // and with follow until the container has ended and every byte is sent. Reads in chunks, never
-// the whole file.
+// the whole file. With rotation (--log-max-mib) a reader at the end of a file that was renamed to
+// <id>.log.1 moves on to the new <id>.log.
 
 import fs from 'node:fs';
+import { tailStart } from '../logging/reader.js';
 import type { Container } from './container.js';
 import type { Connection } from './connection.js';
 
 const CHUNK = 64 * 1024;
 const FOLLOW_POLL_MS = 50;
-
-/** Byte offset at which the last `lines` lines of the file begin. */
-export async function tailOffset(file: string, lines: number): Promise<number> {
-  const fh = await fs.promises.open(file, 'r');
-  try {
-    const size = (await fh.stat()).size;
-    if (lines === 0) return size;
-    const buf = Buffer.allocUnsafe(CHUNK);
-    let pos = size;
-    let newlines = 0;
-    while (pos > 0) {
-      const start = Math.max(0, pos - CHUNK);
-      const { bytesRead } = await fh.read(buf, 0, pos - start, start);
-      for (let i = bytesRead - 1; i >= 0; i--) {
-        if (buf[i] !== 0x0a) continue;
-        if (start + i === size - 1) continue; // the newline that ends the file ends the last line
-        if (++newlines === lines) return start + i + 1;
-      }
-      pos = start;
-    }
-    return 0;
-  } finally {
-    await fh.close();
-  }
-}
 
 export interface StreamOptions {
   tail?: number;
@@ -43,10 +20,10 @@ export interface StreamOptions {
 
 export async function streamLog(c: Container, conn: Connection, opts: StreamOptions): Promise<void> {
   const file = c.record.logPath;
-  const fh = await openWhenPresent(file, c, conn, opts.follow);
+  let fh = await openWhenPresent(file, c, conn, opts.follow);
   if (!fh) return;
   try {
-    let offset = opts.from ?? (opts.tail !== undefined ? await tailOffset(file, opts.tail) : 0);
+    let offset = opts.from ?? (opts.tail !== undefined ? await tailStart(file, opts.tail) : 0);
     const buf = Buffer.allocUnsafe(CHUNK);
     for (;;) {
       if (conn.closed) return;
@@ -55,6 +32,14 @@ export async function streamLog(c: Container, conn: Connection, opts: StreamOpti
       if (bytesRead > 0) {
         offset += bytesRead;
         await conn.data(buf.subarray(0, bytesRead));
+        continue;
+      }
+      // At the end of a file that has been rotated away: the rest is in the new file.
+      if (await replaced(file, fh)) {
+        const next = await fs.promises.open(file, 'r');
+        await fh.close();
+        fh = next;
+        offset = 0;
         continue;
       }
       // Finished means drained: every byte was in the file before this last read.
@@ -74,6 +59,16 @@ async function openWhenPresent(file: string, c: Container, conn: Connection, fol
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || !follow || c.isFinished || conn.closed) return null;
       await sleep(FOLLOW_POLL_MS);
     }
+  }
+}
+
+/** Whether `file` now names another file than the one `fh` has open (it was rotated). */
+async function replaced(file: string, fh: fs.promises.FileHandle): Promise<boolean> {
+  try {
+    const [now, open] = await Promise.all([fs.promises.stat(file), fh.stat()]);
+    return now.ino !== open.ino || now.dev !== open.dev;
+  } catch {
+    return false; // not there (yet): keep the one we have
   }
 }
 

@@ -1,6 +1,7 @@
 // tailStart / readRange (src/logging/reader.ts): the readers behind `engine logs -n` and `-f`.
 import test from 'ava';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { readRange, tailStart } from '../../src/logging/reader.js';
 import { tempDir } from './helpers.js';
@@ -95,4 +96,22 @@ test('follow pattern: readRange again from the returned offset picks up appended
   pos = await readRange(f, pos, (c) => void (out += c.toString()));
   t.is(out, 'first\nsecond\n');
   t.is(pos, 13);
+});
+
+test('tailStart: the last N lines, with or without a final newline, across chunk edges', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'engine-tail-'));
+  const file = path.join(dir, 'log');
+  const lines = Array.from({ length: 5000 }, (_, i) => `line ${i} ${'x'.repeat(i % 97)}`);
+  for (const ending of ['\n', '']) {
+    const text = lines.join('\n') + ending;
+    fs.writeFileSync(file, text);
+    for (const n of [0, 1, 2, 10, 1234, 4999, 5000, 9999]) {
+      const off = await tailStart(file, n);
+      const expected = n === 0 ? '' : lines.slice(-n).join('\n') + ending;
+      t.is(text.slice(off), expected, `n=${n} ending=${JSON.stringify(ending)}`);
+    }
+  }
+  fs.writeFileSync(file, '');
+  t.is(await tailStart(file, 3), 0);
+  fs.rmSync(dir, { recursive: true });
 });

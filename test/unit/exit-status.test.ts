@@ -1,11 +1,8 @@
 // How an ended container's state and status are decided (CONTRACT.md, States and exit status).
 
 import test from 'ava';
-import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { exitStatus, finalState } from '../../src/supervisor/container.js';
-import { tailOffset } from '../../src/supervisor/log-stream.js';
 import { execCandidates } from '../../src/runtime/container-process.js';
 
 const { SIGKILL, SIGTERM, SIGSEGV } = os.constants.signals;
@@ -32,22 +29,4 @@ test('exec candidates: a path as given (relative to /), a name through PATH', (t
   t.deepEqual(execCandidates('./x'), ['/x']);
   t.is(execCandidates('ls')[0], '/usr/local/sbin/ls');
   t.is(execCandidates('ls').at(-1), '/bin/ls');
-});
-
-test('tail offset: the last N lines, with or without a final newline, across chunk edges', async (t) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'engine-tail-'));
-  const file = path.join(dir, 'log');
-  const lines = Array.from({ length: 5000 }, (_, i) => `line ${i} ${'x'.repeat(i % 97)}`);
-  for (const ending of ['\n', '']) {
-    const text = lines.join('\n') + ending;
-    fs.writeFileSync(file, text);
-    for (const n of [0, 1, 2, 10, 1234, 4999, 5000, 9999]) {
-      const off = await tailOffset(file, n);
-      const expected = n === 0 ? '' : lines.slice(-n).join('\n') + ending;
-      t.is(text.slice(off), expected, `n=${n} ending=${JSON.stringify(ending)}`);
-    }
-  }
-  fs.writeFileSync(file, '');
-  t.is(await tailOffset(file, 3), 0);
-  fs.rmSync(dir, { recursive: true });
 });
