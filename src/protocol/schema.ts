@@ -40,9 +40,14 @@ export const startSchema = z
     logMaxMib: mib('log-max-mib').optional(),
   })
   .strict()
-  .refine((r) => r.softMib <= r.hardMib, (r) => ({
-    message: `--soft-mib (${r.softMib}) must not be greater than --hard-mib (${r.hardMib})`,
-  }));
+  .superRefine((r, ctx) => {
+    if (r.softMib > r.hardMib) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `--soft-mib (${r.softMib}) must not be greater than --hard-mib (${r.hardMib})` });
+    }
+    if (r.logBufferMib !== undefined && r.logMode !== 'non-blocking') {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: '--log-buffer-mib only applies with --log-mode non-blocking' });
+    }
+  });
 
 export const requestSchema = z.union([
   startSchema,

@@ -53,6 +53,9 @@ test('each invalid field has its own message', (t) => {
     [{ rootfs: '' }, /rootfs is required/],
     [{ bogus: 1 }, /unknown field: bogus/],
     [{ logMode: 'sometimes' }, /logMode/],
+    [{ logBufferMib: 4 }, /--log-buffer-mib only applies with --log-mode non-blocking/],
+    [{ logMode: 'non-blocking', logBufferMib: 0 }, /--log-buffer-mib must be a positive whole number/],
+    [{ logMaxMib: -1 }, /--log-max-mib must be a positive whole number/],
   ];
   for (const [over, pattern] of cases) t.throws(() => parseRequest(start(over)), { message: pattern }, JSON.stringify(over));
 });
@@ -60,6 +63,7 @@ test('each invalid field has its own message', (t) => {
 test('soft == hard and the nice extremes are valid', (t) => {
   t.notThrows(() => parseRequest(start({ softMib: 64, hardMib: 64, nice: -20 })));
   t.notThrows(() => parseRequest(start({ nice: 19 })));
+  t.notThrows(() => parseRequest(start({ logMode: 'non-blocking', logBufferMib: 4, logMaxMib: 1 })));
 });
 
 test('other verbs: unknown verbs, fields and types', (t) => {
