@@ -3,12 +3,12 @@
 
 import test from 'ava';
 import fs from 'node:fs';
+import { probePattern } from '../workloads/helpers.js';
 import { e2eOnly, e2eSkipReason, Supervisor } from '../helpers/harness.js';
 
 const e2e = e2eOnly(test);
 const MIB = 1024 * 1024;
-const PATTERN = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-\n';
-const pattern = (n: number) => PATTERN.repeat(Math.ceil(n / 64)).slice(0, n);
+const pattern = (n: number) => probePattern(n).toString('latin1');
 
 let sup: Supervisor;
 test.before(async () => {

@@ -5,11 +5,10 @@ import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { CLI_ENTRY } from '../../src/paths.js';
+import { probePattern } from '../workloads/helpers.js';
 import { e2eOnly, e2eSkipReason, Supervisor, until } from '../helpers/harness.js';
 
 const e2e = e2eOnly(test);
-const PATTERN = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-\n';
-const pattern = (n: number) => PATTERN.repeat(Math.ceil(n / 64)).slice(0, n);
 
 let sup: Supervisor;
 test.before(async () => {
@@ -24,7 +23,7 @@ e2e('logs prints the whole output; the file holds it byte for byte (16 MiB)', as
   const n = 16 * 1024 * 1024;
   const r = await sup.engine('run', 'lg-big', await sup.rootfs(), '/probe', 'write', String(n));
   t.is(r.code, 0);
-  const want = crypto.createHash('sha256').update(pattern(n)).digest('hex');
+  const want = crypto.createHash('sha256').update(probePattern(n)).digest('hex');
   const info = await sup.inspect('lg-big');
   t.is(crypto.createHash('sha256').update(fs.readFileSync(info.logPath)).digest('hex'), want);
   t.is(info.log.bytes, n);
