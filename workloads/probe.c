@@ -27,6 +27,8 @@
  *   sleep MS       sleeps MS milliseconds
  *   write BYTES    writes BYTES bytes of the pattern to stdout
  *   write-err BYTES  the same to stderr
+ *   trickle BYTES MS the same to stdout, sleeping MS milliseconds after each 64 KiB (a steady,
+ *                  slow writer: a fault can then land mid-stream without gigabytes of log)
  *                  BYTES: decimal with optional K, M or G suffix (powers of 1024).
  *                  Pattern: byte i is PATTERN[i % 64] with
  *                  PATTERN = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-\n"
@@ -63,7 +65,7 @@ extern char **environ;
 
 static const char *usage_line =
     "usage: probe pid|ppid|hostname|id|cwd|fds|fdlinks|stdin|mounts|nice|cpus|ns|cgroup|sigmask|env|"
-    "hold|ignore-term | args ARG... | sleep MS | write BYTES | write-err BYTES | exit N | raise SIG | segv "
+    "hold|ignore-term | args ARG... | sleep MS | write BYTES | write-err BYTES | trickle BYTES MS | exit N | raise SIG | segv "
     "[...]\n";
 
 static const char PATTERN[65] = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-\n";
@@ -261,7 +263,14 @@ static void do_sigmask(void)
     fclose(f);
 }
 
-static void do_write(int fd, unsigned long long bytes)
+static void sleep_ms(unsigned long long ms)
+{
+    struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+static void do_write(int fd, unsigned long long bytes, unsigned long long pause_ms)
 {
     static char buf[65536];
     for (size_t i = 0; i < sizeof(buf); i++)
@@ -279,6 +288,8 @@ static void do_write(int fd, unsigned long long bytes)
             off += (size_t)n;
         }
         bytes -= chunk;
+        if (pause_ms && bytes > 0)
+            sleep_ms(pause_ms);
     }
     /* every chunk but the last is a multiple of 64, so the pattern stays continuous */
 }
@@ -372,13 +383,16 @@ int main(int argc, char *argv[])
             unsigned long long ms = parse_num(arg, 86400000ull, 0);
             i++;
             fflush(stdout);
-            struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
-            while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-                ;
+            sleep_ms(ms);
         } else if (strcmp(c, "write") == 0 || strcmp(c, "write-err") == 0) {
             unsigned long long n = parse_num(arg, 1ull << 40, 1);
             i++;
-            do_write(c[5] ? 2 : 1, n);
+            do_write(c[5] ? 2 : 1, n, 0);
+        } else if (strcmp(c, "trickle") == 0) {
+            unsigned long long n = parse_num(arg, 1ull << 40, 1);
+            unsigned long long ms = parse_num(i + 2 < argc ? argv[i + 2] : NULL, 60000, 0);
+            i += 2;
+            do_write(1, n, ms);
         } else if (strcmp(c, "exit") == 0) {
             int code = (int)parse_num(arg, 255, 0);
             fflush(stdout);

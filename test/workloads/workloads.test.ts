@@ -128,6 +128,7 @@ const usageCases: Array<[string, string[]]> = [
   ['probe', ['exit', '300']],
   ['probe', ['exit']],
   ['probe', ['write', '1X']],
+  ['probe', ['trickle', '5']],
   ['probe', ['raise', 'NOPE']],
 ];
 for (const [name, args] of usageCases) {
@@ -216,6 +217,14 @@ test('probe write and write-err: exact byte counts of the documented pattern', a
   const e = await runToEnd(bin('probe'), ['write-err', '100']);
   t.is(e.stdout, '');
   t.is(e.stderr, probePattern(100).toString());
+});
+
+test('probe trickle: the same pattern, paced: one pause after each 64 KiB but the last', async (t) => {
+  const n = 4 * 65536 + 100;
+  const r = await runToEnd(bin('probe'), ['trickle', String(n), '100']);
+  t.is(r.code, 0);
+  t.is(r.stdout, probePattern(n).toString());
+  t.true(r.ms >= 4 * 100, `4 pauses of 100 ms, took ${r.ms} ms`);
 });
 
 test('probe exit N and raise SIG', async (t) => {
