@@ -68,8 +68,12 @@ function serve(sup: Supervisor, conn: Connection, log: Logger, inFlight: Set<Pro
   }
   const decoder = new FrameDecoder(MAX_REQUEST_BYTES);
   let dispatched = false;
+  // The verdict waits for one more poll phase (setImmediate runs after it): when the event loop
+  // itself was busy, a request that arrived in time is still in the socket and is read first.
   const deadline = setTimeout(() => {
-    if (!dispatched) fail(conn, new EngineError('bad_request', `no complete request within ${REQUEST_DEADLINE_MS} ms`), log);
+    setImmediate(() => {
+      if (!dispatched && !socket.destroyed) fail(conn, new EngineError('bad_request', `no complete request within ${REQUEST_DEADLINE_MS} ms`), log);
+    });
   }, REQUEST_DEADLINE_MS);
   socket.on('close', () => clearTimeout(deadline));
   socket.on('end', () => {
