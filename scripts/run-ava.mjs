@@ -2,7 +2,7 @@
 // Runs ava with TAP output, echoes it, and records the counts for the final summary line.
 // Usage: node scripts/run-ava.mjs [ava args...]; writes test-results/ava.counts ("passed failed skipped").
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 
 const args = ['ava', '--tap', ...process.argv.slice(2)];
@@ -14,7 +14,27 @@ rl.on('line', (line) => {
   if (/^not ok \d+/.test(line)) { if (/# TODO/i.test(line)) skipped++; else failed++; }
   else if (/^ok \d+/.test(line)) { if (/# (SKIP|TODO)/i.test(line)) skipped++; else passed++; }
 });
-child.on('close', (code) => {
+/**
+ * Supervisors the tests started that outlived them (a test file that timed out is killed, and its
+ * supervisor is reparented, containers and all): stopped here so they cannot load the next lane.
+ */
+async function stopLeftoverSupervisors() {
+  const leftovers = [];
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      if (argv.includes('supervisor') && argv.some((a) => a.includes('/engine-test-'))) leftovers.push(Number(pid));
+    } catch { /* gone */ }
+  }
+  const alive = (pid) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+  for (const pid of leftovers) { console.log(`# stopping a supervisor left by the tests: pid ${pid}`); try { process.kill(pid, 'SIGTERM'); } catch {} }
+  for (let i = 0; i < 100 && leftovers.some(alive); i++) await new Promise((r) => setTimeout(r, 100));
+  for (const pid of leftovers.filter(alive)) try { process.kill(pid, 'SIGKILL'); } catch {}
+  return leftovers.length;
+}
+
+child.on('close', async (code) => {
+  await stopLeftoverSupervisors();
   mkdirSync('test-results', { recursive: true });
   // A crashed or timed-out run with no failed test still counts as a failure.
   if (code !== 0 && failed === 0) failed = 1;
