@@ -169,6 +169,21 @@ export class Supervisor {
     return dir;
   }
 
+  /**
+   * A cheap copy for tests that need hundreds: new directories, files hard-linked to the base's
+   * (the containers must not modify them). A plain copy where hard links cannot be made.
+   */
+  async linkedRootfs(name = `rootfs-${Math.random().toString(36).slice(2, 8)}`): Promise<string> {
+    const dir = path.join(this.dir, name);
+    try {
+      await execFileP('cp', ['-al', ROOTFS_BASE, dir]);
+    } catch {
+      fs.rmSync(dir, { recursive: true, force: true });
+      await execFileP('cp', ['-a', ROOTFS_BASE, dir]);
+    }
+    return dir;
+  }
+
   async stop(): Promise<void> {
     if (this.proc.exitCode === null && this.proc.signalCode === null) {
       this.proc.kill('SIGTERM');
