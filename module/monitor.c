@@ -252,14 +252,17 @@ static void report_gone(struct monitor_entry *e)
 	queue_event(MONITOR_EVENT_GONE, e, 0, e->hard_limit);
 }
 
-/* RSS of the entry's task in bytes, or -ESRCH once it has exited (no mm left). */
-static s64 entry_rss(struct monitor_entry *e)
+/*
+ * RSS in bytes of the task behind pid, or -ESRCH when there is no live user task: exited, or a
+ * kernel thread (neither has an mm).
+ */
+static s64 pid_rss(struct pid *pid)
 {
 	struct task_struct *task;
 	struct mm_struct *mm;
 	s64 rss;
 
-	task = get_pid_task(e->pid, PIDTYPE_PID);
+	task = get_pid_task(pid, PIDTYPE_PID);
 	if (!task)
 		return -ESRCH;
 	mm = get_task_mm(task);
@@ -274,7 +277,7 @@ static s64 entry_rss(struct monitor_entry *e)
 /* Returns true when the entry is finished with: task gone or killed. */
 static bool check_entry(struct monitor_entry *e)
 {
-	s64 ret = entry_rss(e);
+	s64 ret = pid_rss(e->pid);
 	u64 rss;
 
 	if (ret < 0) {
@@ -332,23 +335,6 @@ static int check_request(const struct monitor_request *req, bool full)
 	return 0;
 }
 
-/* A live user task: it still has an mm (kernel threads and exited tasks do not). */
-static int check_task(struct pid *pid)
-{
-	struct task_struct *task;
-	struct mm_struct *mm;
-
-	task = get_pid_task(pid, PIDTYPE_PID);
-	if (!task)
-		return -ESRCH;
-	mm = get_task_mm(task);
-	put_task_struct(task);
-	if (!mm)
-		return -ESRCH;
-	mmput(mm);
-	return 0;
-}
-
 static int monitor_register(const struct monitor_request *req)
 {
 	struct monitor_entry *e;
@@ -365,9 +351,10 @@ static int monitor_register(const struct monitor_request *req)
 		ret = -ESRCH;
 		goto out_free;
 	}
-	ret = check_task(e->pid);
-	if (ret)
+	if (pid_rss(e->pid) < 0) {	/* only live user tasks can be monitored */
+		ret = -ESRCH;
 		goto out_put_pid;
+	}
 	e->nr = req->pid;
 	e->soft_limit = req->soft_limit_bytes;
 	e->hard_limit = req->hard_limit_bytes;
