@@ -1,8 +1,10 @@
 // Every state and exit status of CONTRACT.md, from real containers.
 
 import anyTest, { type TestFn } from 'ava';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { CLI_ENTRY } from '../../src/paths.js';
 import { e2eOnly, e2eSkipReason, pidAlive, Supervisor, until } from '../helpers/harness.js';
 
 const test = anyTest as TestFn<{ sup: Supervisor }>;
@@ -140,6 +142,33 @@ e2e('stop of an init that ignores SIGTERM: stopped, 137, after the grace; ps ans
   t.is(info.exitCode, 137);
   t.regex(fs.readFileSync(info.logPath, 'utf8'), /got TERM/);
 });
+
+/** `engine run ...` as a child we can signal; resolves its exit code and output. */
+function runClient(sup: Supervisor, args: string[]) {
+  const child = spawn(process.execPath, [CLI_ENTRY, 'run', ...args], { env: { ...process.env, ENGINE_SOCKET: sup.socket } });
+  const out = { stdout: '' };
+  child.stdout.on('data', (d) => (out.stdout += d));
+  const code = new Promise<number | null>((r) => child.on('close', r));
+  return { child, out, code };
+}
+
+for (const [signal, command, status] of [
+  ['SIGINT', ['/probe', 'hold'], 137], // PID 1 without a handler ignores SIGTERM: killed after the grace
+  ['SIGTERM', ['sh -c "trap \\"echo bye; exit 0\\" TERM; echo ready; while true; do sleep 0.05; done"'], 0],
+] as const) {
+  e2e(`a run client that gets ${signal} asks for a stop, keeps waiting, and exits with the final status (${status})`, async (t) => {
+    const sup = t.context.sup;
+    const id = `st-run-${signal.toLowerCase()}`;
+    const run = runClient(sup, [id, await sup.rootfs(), ...command]);
+    await until('the container to be ready', () => run.out.stdout.includes('ready'));
+    run.child.kill(signal);
+    t.is(await run.code, status);
+    const info = await sup.inspect(id);
+    t.is(info.state, 'stopped', 'the signal became a stop request');
+    t.is(info.exitCode, status);
+    t.is(run.out.stdout, fs.readFileSync(info.logPath, 'utf8'), 'the client printed everything until the end');
+  });
+}
 
 e2e('stop of a shell that exits on SIGTERM: stopped, 143', async (t) => {
   const sup = t.context.sup;
