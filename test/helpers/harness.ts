@@ -169,6 +169,14 @@ export class Supervisor {
     return dir;
   }
 
+  /** SIGTERM, as an operator's shutdown: resolves its exit code and how long it took. */
+  async terminate(): Promise<{ code: number | null; tookMs: number }> {
+    const began = Date.now();
+    this.proc.kill('SIGTERM');
+    const { code } = await this.exit;
+    return { code, tookMs: Date.now() - began };
+  }
+
   /**
    * A cheap copy for tests that need hundreds: new directories, files hard-linked to the base's
    * (the containers must not modify them). A plain copy where hard links cannot be made.
