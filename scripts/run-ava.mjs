@@ -1,11 +1,16 @@
 #!/usr/bin/env node
 // Runs ava with TAP output, echoes it, and records the counts for the final summary line.
-// Usage: node scripts/run-ava.mjs [ava args...]; writes test-results/ava.counts ("passed failed skipped").
+// Usage: node scripts/run-ava.mjs [--lane NAME] [ava args...]; writes test-results/NAME.counts
+// ("passed failed skipped"; NAME defaults to ava). A lane with its own ava config passes
+// `--config test/<lane>/ava.config.mjs` among the ava args.
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 
-const args = ['ava', '--tap', ...process.argv.slice(2)];
+const argv = process.argv.slice(2);
+let lane = 'ava';
+if (argv[0] === '--lane') { lane = argv[1]; argv.splice(0, 2); }
+const args = ['ava', '--tap', ...argv];
 const child = spawn('npx', args, { stdio: ['ignore', 'pipe', 'inherit'] });
 let passed = 0, failed = 0, skipped = 0;
 const rl = createInterface({ input: child.stdout });
@@ -38,6 +43,6 @@ child.on('close', async (code) => {
   mkdirSync('test-results', { recursive: true });
   // A crashed or timed-out run with no failed test still counts as a failure.
   if (code !== 0 && failed === 0) failed = 1;
-  writeFileSync('test-results/ava.counts', `${passed} ${failed} ${skipped}\n`);
+  writeFileSync(`test-results/${lane}.counts`, `${passed} ${failed} ${skipped}\n`);
   process.exitCode = code ?? 1;
 });
