@@ -9,7 +9,7 @@ SHELL := /bin/bash
 # Fragments first: their variables (WORKLOAD_BINS) are used in prerequisites below.
 include $(wildcard mk/*.mk)
 NODE_MODULES_STAMP := node_modules/.package-lock.json
-TS_SOURCES := $(shell find src workers bench -name '*.ts' 2>/dev/null)
+TS_SOURCES := $(shell find src workers bench -name "*.ts" 2>/dev/null) $(shell find test -name "*.worker.ts" 2>/dev/null)
 ADDON := native/build/Release/engine_native.node
 
 .PHONY: all deps debs build ts native workloads rootfs demo test test-unit clean

@@ -1,6 +1,8 @@
 // Every error the supervisor can answer with, in one place. The code travels over the socket;
 // the CLI turns any of them into exit status 125 with the message on one line.
 
+import { EXIT_RUNTIME_FAILED } from './exit-status.js';
+
 export type ErrorCode =
   | 'bad_request' // malformed, truncated, oversized or unknown request
   | 'invalid_argument' // a field failed validation
@@ -28,4 +30,4 @@ export const conflict = (message: string) => new EngineError('conflict', message
 export const precondition = (message: string) => new EngineError('failed_precondition', message);
 
 /** Exit status of every client-side failure (CONTRACT.md). */
-export const CLIENT_ERROR_EXIT = 125;
+export const CLIENT_ERROR_EXIT = EXIT_RUNTIME_FAILED;

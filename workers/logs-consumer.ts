@@ -12,7 +12,7 @@ import {
   C_CONSUMER_SLEEPING, C_DOORBELL, C_STOP_CONSUMER, EOF_CUT, REC_DATA, Ring, STREAM_FIELDS, S_DROPPED, S_WRITTEN,
 } from '../src/logging/ring.js';
 import type { ConsumerInit, FromConsumer, ToConsumer } from '../src/logging/messages.js';
-import { fdio } from '../src/logging/native.js';
+import { native } from '../src/native/addon.js';
 
 interface LogFile {
   slot: number;
@@ -30,7 +30,7 @@ const table = new Float64Array(init.streams);
 const files = new Map<number, LogFile>();
 // Files are opened by the main thread (attach) and closed here: close through the addon, since
 // fs.close of an fd another thread opened makes Node warn (and its fd tracking is per thread).
-const io = fdio();
+const io = native();
 const pending = new Map<number, ToConsumer>();
 const BUDGET = 4 * 1024 * 1024; // bytes from one ring before looking at the next
 

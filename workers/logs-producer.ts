@@ -14,7 +14,7 @@ import {
   C_STOP_PRODUCERS, EOF_CUT, MAX_SLOT, REC_DATA, REC_HEADER, Ring, STREAM_FIELDS, S_DROPPED, S_PUBLISHED,
   S_WRITTEN, ringDoorbell,
 } from '../src/logging/ring.js';
-import { EAGAIN, fdio } from '../src/logging/native.js';
+import { EAGAIN, native } from '../src/native/addon.js';
 import type { FromProducer, ProducerInit, ToProducer } from '../src/logging/messages.js';
 
 interface Stream {
@@ -26,7 +26,7 @@ interface Stream {
 
 const WAKE_SLOT = MAX_SLOT;
 const init = workerData as ProducerInit;
-const io = fdio();
+const io = native();
 const ring = new Ring(init.ring);
 const ctl = new Int32Array(init.control);
 const table = new Float64Array(init.streams);

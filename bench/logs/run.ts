@@ -28,8 +28,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { LogPipelineImpl } from '../../src/logging/pipeline.js';
-import { fdio } from '../../src/logging/native.js';
-import { LogVerifier } from '../../src/logging/verify.js';
+import { native } from '../../src/native/addon.js';
+import { LogVerifier } from './verify.js';
 import { REPO_ROOT } from '../../src/paths.js';
 
 const BIN = path.join(REPO_ROOT, 'bench/logs/bin');
@@ -161,7 +161,7 @@ async function runPipeline(
   p: LogPipelineImpl, streams: number, bytes: number, dir: string, tag: string, onGo: () => void, rootfs: string | null,
 ): Promise<string[]> {
   if (rootfs) return runContainers(p, streams, bytes, dir, tag, onGo, rootfs);
-  const io = fdio();
+  const io = native();
   const per = Math.floor(bytes / streams);
   const files: string[] = [];
   const done: Promise<unknown>[] = [];
@@ -186,7 +186,7 @@ async function runPipeline(
 
 /** Baseline for (e): N shells `writer | cat > file` held at the same kind of gate, released together. */
 async function runCats(streams: number, bytes: number, dir: string, tag: string, onGo: () => void): Promise<string[]> {
-  const io = fdio();
+  const io = native();
   const per = Math.floor(bytes / streams);
   const files: string[] = [];
   const done: Promise<void>[] = [];
@@ -211,7 +211,7 @@ async function runContainers(
   p: LogPipelineImpl, streams: number, bytes: number, dir: string, tag: string, onGo: () => void, rootfs: string,
 ): Promise<string[]> {
   const { ContainerProcess } = await import('../../src/runtime/container-process.js');
-  const io = fdio();
+  const io = native();
   const per = Math.floor(bytes / streams);
   const files: string[] = [];
   const done: Promise<unknown>[] = [];

@@ -2,7 +2,8 @@
 // CPU, sampled every 100 ms until each has finished its work.
 import fs from 'node:fs';
 import path from 'node:path';
-import { CpuSampler, cpuUseSeries, predictedRatio, predictedShare, summarize, timeToCpu, type Sample, type WindowSummary } from '../../src/sched/index.js';
+import { CpuSampler, cpuUseSeries, summarize, timeToCpu, type Sample, type WindowSummary } from './sampler.js';
+import { predictedRatio, predictedShare } from './weights.js';
 import { copyRootfs, type BenchSupervisor } from './harness.js';
 
 export type Workload = 'cpu_hog' | 'io_pulse' | 'memory_hog';

@@ -1,27 +1,12 @@
-// Descriptor helpers Node does not offer: pipes, and the peer credentials of a UNIX socket.
+// Descriptor helpers Node does not offer: the peer credentials of a UNIX socket.
 
 #include "addon.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 namespace {
-
-// makePipe() -> [readFd, writeFd], both close-on-exec.
-Napi::Value MakePipe(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC) < 0) {
-    ErrnoError(env, errno, "pipe2").ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
-  Napi::Array out = Napi::Array::New(env, 2);
-  out.Set(0u, Napi::Number::New(env, fds[0]));
-  out.Set(1u, Napi::Number::New(env, fds[1]));
-  return out;
-}
 
 // peerCred(socketFd) -> { pid, uid, gid } of the process at the other end (SO_PEERCRED).
 Napi::Value PeerCred(const Napi::CallbackInfo& info) {
@@ -43,6 +28,5 @@ Napi::Value PeerCred(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void InitFds(Napi::Env env, Napi::Object exports) {
-  exports.Set("makePipe", Napi::Function::New(env, MakePipe));
   exports.Set("peerCred", Napi::Function::New(env, PeerCred));
 }

@@ -351,10 +351,4 @@ void InitSpawn(Napi::Env env, Napi::Object exports) {
   exports.Set("pidfdSignal", Napi::Function::New(env, PidfdSignal));
   exports.Set("stepName", Napi::Function::New(env, StepName));
   exports.Set("statusRecordSize", Napi::Number::New(env, sizeof(StatusRecord)));
-  Napi::Object codes = Napi::Object::New(env);
-  codes.Set("setupFailed", Napi::Number::New(env, kExitSetupFailed));
-  codes.Set("notFound", Napi::Number::New(env, kExitNotFound));
-  codes.Set("notExecutable", Napi::Number::New(env, kExitNotExecutable));
-  codes.Set("aborted", Napi::Number::New(env, kExitAborted));
-  exports.Set("childExitCodes", codes);
 }

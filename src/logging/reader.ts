@@ -34,33 +34,3 @@ export async function tailStart(path: string, lines: number, size?: number): Pro
     await fh.close();
   }
 }
-
-/**
- * Streams bytes [from, to) of the file (to defaults to the size when the call starts) to onChunk,
- * one chunk at a time; awaits onChunk (return a promise to apply backpressure). The Buffer passed
- * is reused after onChunk settles: copy it to keep it. Resolves with the offset reached, which is
- * where a follow loop continues.
- */
-export async function readRange(
-  path: string,
-  from: number,
-  onChunk: (chunk: Buffer) => void | Promise<void>,
-  to?: number,
-): Promise<number> {
-  if (!Number.isInteger(from) || from < 0) throw new RangeError(`from must be a non-negative integer, got ${from}`);
-  const fh = await fs.promises.open(path, 'r');
-  try {
-    const end = to ?? (await fh.stat()).size;
-    const buf = Buffer.allocUnsafe(CHUNK);
-    let pos = from;
-    while (pos < end) {
-      const { bytesRead } = await fh.read(buf, 0, Math.min(CHUNK, end - pos), pos);
-      if (bytesRead === 0) break; // truncated (rotated) meanwhile
-      pos += bytesRead;
-      await onChunk(buf.subarray(0, bytesRead));
-    }
-    return pos;
-  } finally {
-    await fh.close();
-  }
-}

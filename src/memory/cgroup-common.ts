@@ -11,6 +11,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
+import { processStartTicks, type MountEntry } from '../proc/proc.js';
 import type { EnforcerAttachment, EnforcerKind, MemoryEnforcer, MemoryEvent, MemoryLimits } from './types.js';
 
 /** Soft-limit and OOM-kill polling period. Peak usage files catch spikes between two polls. */
@@ -25,70 +26,14 @@ export interface Logger {
 
 export const silentLogger: Logger = { info() {}, warn() {} };
 
-/** One line of /proc/<pid>/cgroup: hierarchy id, controller list, path. */
-export interface CgroupLine {
-  id: string;
-  controllers: string[];
-  path: string;
-}
-
-export function readProcCgroup(pid: number | 'self' = 'self'): CgroupLine[] {
-  const text = fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8');
-  const out: CgroupLine[] = [];
-  for (const line of text.split('\n')) {
-    if (!line) continue;
-    const a = line.indexOf(':');
-    const b = line.indexOf(':', a + 1);
-    if (a < 0 || b < 0) continue;
-    const ctl = line.slice(a + 1, b);
-    out.push({ id: line.slice(0, a), controllers: ctl ? ctl.split(',') : [], path: line.slice(b + 1) });
-  }
-  return out;
-}
-
-export interface MountInfo {
-  mountPoint: string;
-  root: string;
-  fsType: string;
-  superOptions: string[];
-}
-
-export function readMounts(): MountInfo[] {
-  const out: MountInfo[] = [];
-  for (const line of fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
-    if (!line) continue;
-    const [left, right] = line.split(' - ');
-    if (!right) continue;
-    const l = left.split(' ');
-    const r = right.split(' ');
-    out.push({ root: unescape(l[3]), mountPoint: unescape(l[4]), fsType: r[0], superOptions: (r[2] ?? '').split(',') });
-  }
-  return out;
-}
-
-function unescape(s: string): string {
-  return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
-}
-
 /** Joins a mount point and a cgroup path taken relative to the mount's root. */
-export function cgroupDir(mount: MountInfo, cgPath: string): string | null {
+export function cgroupDir(mount: MountEntry, cgPath: string): string | null {
   let rel = cgPath;
   if (mount.root !== '/') {
     if (rel !== mount.root && !rel.startsWith(mount.root + '/')) return null;
     rel = rel.slice(mount.root.length);
   }
   return path.join(mount.mountPoint, rel);
-}
-
-/** starttime (clock ticks since boot) of a process, or null when it does not exist. */
-export function processStartTicks(pid: number): string | null {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return fields[19] ?? null; // field 22 overall; fields[0] is field 3
-  } catch {
-    return null;
-  }
 }
 
 export function readText(file: string): string {

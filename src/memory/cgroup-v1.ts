@@ -10,7 +10,8 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { CgroupEnforcer, cgroupDir, readKeyed, readMounts, readNumber, readProcCgroup, type CgroupBackend, type Logger } from './cgroup-common.js';
+import { CgroupEnforcer, cgroupDir, readKeyed, readNumber, type CgroupBackend, type Logger } from './cgroup-common.js';
+import { readCgroupLines, readMountinfo } from '../proc/proc.js';
 import type { MemoryLimits } from './types.js';
 
 export interface V1Location {
@@ -20,9 +21,9 @@ export interface V1Location {
 
 /** Where the v1 memory controller is mounted and the supervisor's own cgroup in it; null when absent. */
 export function findV1(): V1Location | null {
-  const mount = readMounts().find((m) => m.fsType === 'cgroup' && m.superOptions.includes('memory'));
+  const mount = readMountinfo().find((m) => m.fsType === 'cgroup' && m.superOptions.includes('memory'));
   if (!mount) return null;
-  const line = readProcCgroup().find((l) => l.controllers.includes('memory'));
+  const line = readCgroupLines().find((l) => l.controllers.includes('memory'));
   if (!line) return null;
   const own = cgroupDir(mount, line.path);
   if (!own || !fs.existsSync(path.join(own, 'memory.limit_in_bytes'))) return null;

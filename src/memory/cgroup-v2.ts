@@ -11,7 +11,8 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { CgroupEnforcer, cgroupDir, procsOf, readKeyed, readMounts, readNumber, readProcCgroup, readText, type CgroupBackend, type Logger } from './cgroup-common.js';
+import { CgroupEnforcer, cgroupDir, procsOf, readKeyed, readNumber, readText, type CgroupBackend, type Logger } from './cgroup-common.js';
+import { readCgroupLines, readMountinfo } from '../proc/proc.js';
 import type { MemoryLimits } from './types.js';
 
 export interface V2Location {
@@ -23,8 +24,8 @@ export interface V2Location {
 
 /** The unified hierarchy and the supervisor's cgroup in it (whatever its controllers), or null. */
 export function findV2(): V2Location | null {
-  const mounts = readMounts().filter((m) => m.fsType === 'cgroup2');
-  const line = readProcCgroup().find((l) => l.id === '0' && l.controllers.length === 0);
+  const mounts = readMountinfo().filter((m) => m.fsType === 'cgroup2');
+  const line = readCgroupLines().find((l) => l.id === '0' && l.controllers.length === 0);
   if (!line || mounts.length === 0) return null;
   for (const m of mounts) {
     const own = cgroupDir(m, line.path);

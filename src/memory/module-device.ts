@@ -1,74 +1,17 @@
 // The kernel monitor's device (/dev/container_monitor, module/monitor.ko), typed, over the native
 // addon's monitor* functions (native/src/monitor.cc). A binding, not a policy: the enforcer
 // (module-enforcer.ts) decides what to register and what the events mean.
-// ENGINE_NATIVE_ADDON overrides the addon's path (a test build of the addon).
 //
 // Errors are the kernel's, as Node-style system errors: err.code is 'EINVAL' (bad field: pid <= 0,
 // hard 0, soft > hard, id empty or >= 64 bytes), 'ESRCH' (no such live task), 'EEXIST' (pid already
 // registered), 'ENOENT' (unregister of an unknown pid), 'EPERM' (no CAP_SYS_ADMIN), 'ENOTTY'.
 
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
-import { ADDON_PATH } from '../paths.js';
+import { native, type MonitorEventRecord, type MonitorStats } from '../native/addon.js';
+
+export type { MonitorEventKind, MonitorEventRecord, MonitorStats } from '../native/addon.js';
 
 export const MONITOR_DEVICE_PATH = '/dev/container_monitor';
-
-/** soft: RSS crossed the soft limit (once per registration); hard: SIGKILL sent by the module,
- *  entry removed; gone: the task exited, entry removed. */
-export type MonitorEventKind = 'soft' | 'hard' | 'gone';
-
-/** One struct monitor_event (module/monitor_ioctl.h, 112 bytes) as read from the device. */
-export interface MonitorEventRecord {
-  kind: MonitorEventKind;
-  /** the host PID as registered */
-  pid: number;
-  /** RSS the module's scan saw (0 for 'gone') */
-  rssBytes: number;
-  /** the limit crossed: soft for 'soft', hard for 'hard' and 'gone' */
-  limitBytes: number;
-  /** CLOCK_REALTIME of the event, ns */
-  timeNs: bigint;
-  /** CLOCK_MONOTONIC of the event, ns (comparable with process.hrtime.bigint()) */
-  monoNs: bigint;
-  /** timeNs in milliseconds, for Date */
-  timeMs: number;
-  /** records the module dropped on queue overflow since it was loaded (oldest first) */
-  dropped: number;
-  /** the container id given at registration */
-  containerId: string;
-}
-
-/** struct monitor_stats: counters since the module was loaded. */
-export interface MonitorStats {
-  entries: number;
-  queued: number;
-  queueLen: number;
-  intervalMs: number;
-  dropped: number;
-  scans: number;
-  softEvents: number;
-  hardKills: number;
-  goneEvents: number;
-}
-
-export interface MonitorAddon {
-  monitorOpen(path?: string): number;
-  monitorRegister(fd: number, pid: number, softBytes: number | bigint, hardBytes: number | bigint, id: string): void;
-  monitorUnregister(fd: number, pid: number): void;
-  monitorReadEvents(fd: number): MonitorEventRecord[];
-  monitorStats(fd: number): MonitorStats;
-  monitorClose(fd: number): void;
-}
-
-let addon: MonitorAddon | undefined;
-
-export function monitorAddon(): MonitorAddon {
-  if (!addon) {
-    const require = createRequire(import.meta.url);
-    addon = require(process.env.ENGINE_NATIVE_ADDON || ADDON_PATH) as MonitorAddon;
-  }
-  return addon;
-}
 
 /** Whether the control device exists (the module is loaded). Opening may still fail (EACCES). */
 export function moduleDevicePresent(path = MONITOR_DEVICE_PATH): boolean {
@@ -87,20 +30,20 @@ export class ModuleDevice {
 
   /** Throws the open(2) error (ENOENT when the module is not loaded). */
   static open(path = MONITOR_DEVICE_PATH): ModuleDevice {
-    return new ModuleDevice(monitorAddon().monitorOpen(path), path);
+    return new ModuleDevice(native().monitorOpen(path), path);
   }
 
   /** MONITOR_REGISTER: watch pid's RSS. Throws the kernel's errno as err.code. */
   register(pid: number, softBytes: number | bigint, hardBytes: number | bigint, containerId: string): void {
     this.check();
-    monitorAddon().monitorRegister(this.fd, pid, softBytes, hardBytes, containerId);
+    native().monitorRegister(this.fd, pid, softBytes, hardBytes, containerId);
   }
 
   /** MONITOR_UNREGISTER. false when the module no longer holds pid (it was killed or has exited: ENOENT). */
   unregister(pid: number): boolean {
     this.check();
     try {
-      monitorAddon().monitorUnregister(this.fd, pid);
+      native().monitorUnregister(this.fd, pid);
       return true;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
@@ -111,13 +54,13 @@ export class ModuleDevice {
   /** Every queued event record, oldest first; [] when none (never blocks). */
   readEvents(): MonitorEventRecord[] {
     this.check();
-    return monitorAddon().monitorReadEvents(this.fd);
+    return native().monitorReadEvents(this.fd);
   }
 
   /** MONITOR_STATS. */
   stats(): MonitorStats {
     this.check();
-    return monitorAddon().monitorStats(this.fd);
+    return native().monitorStats(this.fd);
   }
 
   /**
@@ -144,7 +87,7 @@ export class ModuleDevice {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    monitorAddon().monitorClose(this.fd);
+    native().monitorClose(this.fd);
   }
 
   private check(): void {

@@ -7,7 +7,6 @@ export const PROTOCOL_VERSION = 1;
 
 export type ContainerState = 'starting' | 'running' | 'exited' | 'stopped' | 'hard_limit_killed' | 'killed' | 'failed';
 
-export const LIVE_STATES: readonly ContainerState[] = ['starting', 'running'];
 
 export interface StartRequest {
   verb: 'start' | 'run';

@@ -2,6 +2,7 @@
 // verb and a precise message for the first problem found.
 
 import { z } from 'zod';
+import { EngineError, invalid } from '../errors.js';
 
 export const ID_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
 export const ID_RULE = '1 to 64 characters of [A-Za-z0-9_.-], not starting with "." or "-"';
@@ -77,11 +78,12 @@ export type ValidRequest = z.infer<typeof requestSchema>;
 
 const VERBS = new Set(['start', 'run', 'ps', 'ping', 'inspect', 'rm', 'stop', 'logs']);
 
-/** Returns the valid request, or throws an Error with one clear line. */
+/** Returns the valid request, or throws an EngineError with one clear line: bad_request when it is
+ *  not a request at all, invalid_argument when a field fails validation. */
 export function parseRequest(message: unknown): ValidRequest {
-  if (typeof message !== 'object' || message === null || Array.isArray(message)) throw new Error('request must be a JSON object');
+  if (typeof message !== 'object' || message === null || Array.isArray(message)) throw new EngineError('bad_request', 'request must be a JSON object');
   const verb = (message as { verb?: unknown }).verb;
-  if (typeof verb !== 'string' || !VERBS.has(verb)) throw new Error(`unknown verb ${JSON.stringify(verb ?? null)}`);
+  if (typeof verb !== 'string' || !VERBS.has(verb)) throw new EngineError('bad_request', `unknown verb ${JSON.stringify(verb ?? null)}`);
   // Validate against the one schema for this verb, so the message is about the right fields.
   const schema = requestSchema.options.find((s) => {
     const shape = 'shape' in s ? s.shape : s._def.schema.shape;
@@ -91,8 +93,8 @@ export function parseRequest(message: unknown): ValidRequest {
   const result = schema.safeParse(message);
   if (result.success) return result.data as ValidRequest;
   const issue = result.error.issues[0];
-  if (issue.code === 'unrecognized_keys') throw new Error(`unknown field${issue.keys.length > 1 ? 's' : ''}: ${issue.keys.join(', ')}`);
+  if (issue.code === 'unrecognized_keys') throw invalid(`unknown field${issue.keys.length > 1 ? 's' : ''}: ${issue.keys.join(', ')}`);
   const field = issue.path.join('.');
   const generic = issue.message === 'Required' || issue.message.startsWith('Expected') || issue.message.startsWith('Invalid');
-  throw new Error(generic && field ? `${field}: ${issue.message.toLowerCase()}` : issue.message);
+  throw invalid(generic && field ? `${field}: ${issue.message.toLowerCase()}` : issue.message);
 }

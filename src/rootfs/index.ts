@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { constants as fsc, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { mountsUnder, readMountinfoAsync } from '../proc/proc.js';
 
 /** Name of the marker file written at the root of every rootfs this module makes. */
 export const ROOTFS_MARKER = '.engine-rootfs';
@@ -148,23 +149,6 @@ function requireRoot(what: string) {
   }
 }
 
-/** Mount points at or below dir (from /proc/self/mountinfo), so they are never deleted through. */
-async function mountsUnder(dir: string): Promise<string[]> {
-  let text: string;
-  try {
-    text = await fs.readFile('/proc/self/mountinfo', 'utf8');
-  } catch {
-    return [];
-  }
-  const unescape = (s: string) => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
-  return text
-    .split('\n')
-    .map((l) => l.split(' ')[4])
-    .filter((m): m is string => !!m)
-    .map(unescape)
-    .filter((m) => m === dir || m.startsWith(dir + '/'));
-}
-
 /**
  * Checks DIR and decides what to do with an existing one. Returns the absolute path and
  * whether an existing DIR will be replaced.
@@ -190,7 +174,7 @@ async function prepareTarget(dir: string, force: boolean | undefined): Promise<{
   if (entries.length > 0 && !entries.includes(ROOTFS_MARKER)) {
     throw new Error(`${dir} is not empty and is not an engine rootfs (no ${ROOTFS_MARKER}): refusing to replace it`);
   }
-  const mounts = await mountsUnder(await fs.realpath(abs));
+  const mounts = mountsUnder(await readMountinfoAsync().catch(() => []), await fs.realpath(abs));
   if (mounts.length) throw new Error(`${dir} has mounts inside it (${mounts[0]}): unmount them or stop its container first`);
   return { abs, exists: true };
 }

@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { native, type ExitInfo } from './native.js';
+import { EXIT_RUNTIME_FAILED, startFailureStatus } from '../exit-status.js';
+import { native, type ExitInfo } from '../native/addon.js';
 
 export const CONTAINER_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -84,7 +85,7 @@ export class ContainerProcess {
     });
     this.readStatus(child.statusFd);
     this.ready = this.nextRecord().then((rec) => {
-      if (!rec) throw new StartError('setup', 'the container process ended before it was ready', 125);
+      if (!rec) throw new StartError('setup', 'the container process ended before it was ready', EXIT_RUNTIME_FAILED);
       const step = rec.readInt32LE(0);
       if (step !== 0) throw this.toStartError(rec);
       return { rootMode: (rec.readInt32LE(8) & 1) === 1 ? 'chroot' : 'pivot_root' };
@@ -95,7 +96,7 @@ export class ContainerProcess {
   /** Lets the container execute its command. Resolves when exec succeeded. */
   async go(): Promise<void> {
     await this.ready;
-    if (this.goFd === null) throw new StartError('exec', 'the container was stopped before it started', 125);
+    if (this.goFd === null) throw new StartError('exec', 'the container was stopped before it started', EXIT_RUNTIME_FAILED);
     try {
       fs.writeSync(this.goFd, 'g');
     } catch {
@@ -134,8 +135,8 @@ export class ContainerProcess {
     const addon = native();
     const step = addon.stepName(rec.readInt32LE(0));
     const err = rec.readInt32LE(4);
-    const code = step === 'exec' ? (err === os.constants.errno.ENOENT || err === os.constants.errno.ENOTDIR ? 127 : 126) : 125;
-    return new StartError(step, errnoName(err), code);
+    const name = errnoName(err);
+    return new StartError(step, name, startFailureStatus(step, name));
   }
 
   private readStatus(fd: number): void {

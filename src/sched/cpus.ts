@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { invalid } from '../errors.js';
+import { readCgroupLines, type CgroupLine } from '../proc/proc.js';
 
 /** Highest CPU number accepted at all (the kernel's NR_CPUS is at most 8192). */
 const MAX_CPU = 8191;
@@ -71,18 +72,16 @@ export function parseKernelCpuList(text: string): number[] {
  * give a container CPU 1.
  */
 export function cpusetCpus(): number[] | null {
-  let cgroups: string;
+  let lines: CgroupLine[];
   try {
-    cgroups = fs.readFileSync('/proc/self/cgroup', 'utf8');
+    lines = readCgroupLines();
   } catch {
     return null;
   }
   const candidates: string[] = [];
-  for (const line of cgroups.split('\n')) {
-    const [, controllers, cgPath] = line.split(':');
-    if (cgPath === undefined) continue;
-    if (controllers.split(',').includes('cpuset')) candidates.push(`/sys/fs/cgroup/cpuset${cgPath}/cpuset.effective_cpus`);
-    else if (controllers === '') candidates.push(`/sys/fs/cgroup${cgPath}/cpuset.cpus.effective`, `/sys/fs/cgroup/unified${cgPath}/cpuset.cpus.effective`);
+  for (const { controllers, path: cgPath } of lines) {
+    if (controllers.includes('cpuset')) candidates.push(`/sys/fs/cgroup/cpuset${cgPath}/cpuset.effective_cpus`);
+    else if (controllers.length === 0) candidates.push(`/sys/fs/cgroup${cgPath}/cpuset.cpus.effective`, `/sys/fs/cgroup/unified${cgPath}/cpuset.cpus.effective`);
   }
   for (const file of candidates) {
     try {

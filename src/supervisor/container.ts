@@ -48,13 +48,6 @@ export class Container {
   }
 }
 
-/** CONTRACT.md: the exit status is the code, or 128 + the signal number. */
-export function exitStatus(exitCode: number | null, signal: number | null): number | null {
-  if (exitCode !== null) return exitCode;
-  if (signal !== null) return 128 + signal;
-  return null;
-}
-
 export function signalName(signal: number | null): string | null {
   if (signal === null) return null;
   const entry = Object.entries(os.constants.signals).find(([, n]) => n === signal);

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { EngineError } from '../errors.js';
 import { FrameDecoder, FrameError, MAX_REQUEST_BYTES } from '../protocol/framing.js';
 import { parseRequest } from '../protocol/schema.js';
-import { native } from '../runtime/native.js';
+import { native } from '../native/addon.js';
 import { Connection } from './connection.js';
 import { handle } from './handlers.js';
 import type { Supervisor } from './supervisor.js';
@@ -102,9 +102,7 @@ function serve(sup: Supervisor, conn: Connection, log: Logger, inFlight: Set<Pro
     try {
       req = parseRequest(frame.message);
     } catch (err) {
-      const message = (err as Error).message;
-      const code = /^(unknown verb|request must be)/.test(message) ? 'bad_request' : 'invalid_argument';
-      return fail(conn, new EngineError(code, message), log);
+      return fail(conn, err, log);
     }
     log.debug({ verb: req.verb }, 'request');
     const work = handle(sup, req, conn).catch((err) => fail(conn, err, log));

@@ -9,10 +9,11 @@ import { conflict, EngineError, notFound, precondition } from '../errors.js';
 import type { ContainerRecord } from '../protocol/messages.js';
 import type { ValidStart } from '../protocol/schema.js';
 import { ContainerProcess, StartError } from '../runtime/container-process.js';
-import { native } from '../runtime/native.js';
+import { native } from '../native/addon.js';
 import type { LogPipeline } from '../logging/types.js';
 import type { MemoryEnforcer } from '../memory/types.js';
-import { Container, exitStatus, finalState, signalName } from './container.js';
+import { Container, finalState, signalName } from './container.js';
+import { EXIT_RUNTIME_FAILED, exitStatus } from '../exit-status.js';
 import { resolveRootfs, type ResolvedRootfs } from './rootfs-check.js';
 import { parseCpuList } from '../sched/cpus.js';
 
@@ -117,7 +118,7 @@ export class Supervisor {
     const { id } = c.record;
     let readFd: number, writeFd: number;
     try {
-      [readFd, writeFd] = native().makePipe();
+      [readFd, writeFd] = native().pipe();
     } catch (err) {
       this.failBeforeProcess(c, `pipe: ${(err as NodeJS.ErrnoException).code}`);
       return;
@@ -148,7 +149,7 @@ export class Supervisor {
         this.log.warn({ id, containerPid: c.record.pid, event: ev }, ev.kind === 'soft' ? 'soft memory limit crossed' : 'hard memory limit: killed');
       });
       setAutogroupNice(c.proc.pid, c.record.nice);
-      if (c.stopRequested) throw new StartError('start', 'stopped before it started', 125);
+      if (c.stopRequested) throw new StartError('start', 'stopped before it started', EXIT_RUNTIME_FAILED);
       await c.proc.go();
       if (c.record.state === 'starting') c.record.state = 'running';
       this.log.info({ id, containerPid: c.record.pid, command: c.record.command, rootfs: c.record.rootfs, nice: c.record.nice, cpus: c.record.cpus }, 'container started');
@@ -157,7 +158,7 @@ export class Supervisor {
       if (c.stopRequested) return; // a stop during start: the exit is recorded as stopped
       const reason = err instanceof StartError ? err.message : `start: ${(err as Error).message}`;
       c.record.reason = reason;
-      c.record.exitCode = err instanceof StartError ? err.exitCode : 125;
+      c.record.exitCode = err instanceof StartError ? err.exitCode : EXIT_RUNTIME_FAILED;
       this.log.error({ id, reason }, 'container failed to start');
     }
   }
@@ -169,7 +170,7 @@ export class Supervisor {
     } catch {
       /* the log directory is checked at start-up */
     }
-    c.finish('failed', { reason, exitCode: 125 });
+    c.finish('failed', { reason, exitCode: EXIT_RUNTIME_FAILED });
     this.log.error({ id: c.record.id, reason }, 'container failed to start');
   }
 

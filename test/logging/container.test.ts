@@ -4,7 +4,7 @@ import test from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
 import { LogPipelineImpl } from '../../src/logging/pipeline.js';
-import { LogVerifier } from '../../src/logging/verify.js';
+import { LogVerifier } from '../../bench/logs/verify.js';
 import { REPO_ROOT } from '../../src/paths.js';
 import { WRITER, closeFd, ensureWriter, pipe, tempDir, within } from './helpers.js';
 

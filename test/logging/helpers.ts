@@ -3,7 +3,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fdio } from '../../src/logging/native.js';
+import { native } from '../../src/native/addon.js';
 import { REPO_ROOT } from '../../src/paths.js';
 
 export const WRITER = path.join(REPO_ROOT, 'bench/logs/bin/writer');
@@ -21,11 +21,11 @@ export function tempDir(tag: string): string {
 }
 
 export function pipe(): [number, number] {
-  return fdio().pipe();
+  return native().pipe();
 }
 
 export function closeFd(fd: number): void {
-  fdio().closeFd(fd);
+  native().closeFd(fd);
 }
 
 /** Starts the writer with its stdout on writeFd (closed here afterwards). */

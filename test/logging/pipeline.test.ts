@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { LogPipelineImpl } from '../../src/logging/pipeline.js';
-import { LogVerifier } from '../../src/logging/verify.js';
+import { LogVerifier } from '../../bench/logs/verify.js';
 import { closeFd, ensureWriter, exitOf, pipe, startWriter, tempDir, within } from './helpers.js';
 
 const MiB = 1024 * 1024;

@@ -1,9 +1,9 @@
-// tailStart / readRange (src/logging/reader.ts): the readers behind `engine logs -n` and `-f`.
+// tailStart (src/logging/reader.ts): the readers behind `engine logs -n` and `-f`.
 import test from 'ava';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { readRange, tailStart } from '../../src/logging/reader.js';
+import { tailStart } from '../../src/logging/reader.js';
 import { tempDir } from './helpers.js';
 
 let dir: string;
@@ -63,39 +63,6 @@ test('tailStart rejects bad counts and missing files', async (t) => {
 test('tailStart with an explicit size scans as if the file ended there', async (t) => {
   const f = file('g.log', 'a\nb\nc\nd\n');
   t.is(await tailStart(f, 1, 4), 2); // "a\nb\n" -> "b\n" starts at 2
-});
-
-test('readRange streams the whole file in chunks and returns where it stopped', async (t) => {
-  const content = Buffer.from(Array.from({ length: 300000 }, (_, i) => i & 0xff));
-  const f = file('r.log', content);
-  const chunks: Buffer[] = [];
-  const end = await readRange(f, 0, (c) => void chunks.push(Buffer.from(c)));
-  t.is(end, content.length);
-  t.true(chunks.length >= 5);
-  t.true(chunks.every((c) => c.length <= 64 * 1024));
-  t.true(Buffer.concat(chunks).equals(content));
-});
-
-test('readRange from an offset, to a limit, with an async consumer', async (t) => {
-  const f = file('s.log', 'hello, world\n');
-  const parts: string[] = [];
-  const end = await readRange(f, 7, async (c) => {
-    await new Promise((r) => setTimeout(r, 5));
-    parts.push(c.toString());
-  }, 12);
-  t.is(end, 12);
-  t.is(parts.join(''), 'world');
-  t.is(await readRange(f, 13, () => t.fail()), 13);
-});
-
-test('follow pattern: readRange again from the returned offset picks up appended bytes', async (t) => {
-  const f = file('f.log', 'first\n');
-  let out = '';
-  let pos = await readRange(f, 0, (c) => void (out += c.toString()));
-  fs.appendFileSync(f, 'second\n');
-  pos = await readRange(f, pos, (c) => void (out += c.toString()));
-  t.is(out, 'first\nsecond\n');
-  t.is(pos, 13);
 });
 
 test('tailStart: the last N lines, with or without a final newline, across chunk edges', async (t) => {

@@ -1,5 +1,5 @@
 // Ring unit tests (layout: src/logging/ring.ts) and a seeded random sequence across real Workers.
-// The Worker side is compiled JS (dist/workers/logs-ring-fuzz.js): run `npx tsc` first (make test does).
+// The Worker side is compiled JS (dist/test/logging/ring-fuzz.worker.js): run `npx tsc` first (make test does).
 import test from 'ava';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -114,7 +114,7 @@ interface FuzzResult { role: string; records: number; bytes: number; wraps: numb
 
 function runFuzz(role: string, ring: SharedArrayBuffer, seed: number, count: number, maxLen: number): Promise<FuzzResult> {
   return new Promise((resolve, reject) => {
-    const w = new Worker(path.join(REPO_ROOT, 'dist/workers/logs-ring-fuzz.js'), { workerData: { role, ring, seed, count, maxLen } });
+    const w = new Worker(path.join(REPO_ROOT, 'dist/test/logging/ring-fuzz.worker.js'), { workerData: { role, ring, seed, count, maxLen } });
     w.once('message', resolve);
     w.once('error', reject);
   });

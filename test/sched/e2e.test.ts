@@ -5,7 +5,7 @@
 import anyTest, { type TestFn } from 'ava';
 import fs from 'node:fs';
 import { formatCpuList, onlineCpus, parseKernelCpuList } from '../../src/sched/cpus.js';
-import { CpuSampler, summarize } from '../../src/sched/sampler.js';
+import { CpuSampler, summarize } from '../../bench/sched/sampler.js';
 import { e2eOnly, e2eSkipReason, sleep, Supervisor, until } from '../helpers/harness.js';
 
 const test = anyTest as TestFn<{ sup: Supervisor; rootfs: string }>;

@@ -3,7 +3,7 @@
 import test from 'ava';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { onlineCpus } from '../../src/sched/cpus.js';
-import { CpuSampler, cpuUseSeries, processTree, readCpuTicks, readProcCpu, summarize, timeToCpu, type Sample } from '../../src/sched/sampler.js';
+import { CpuSampler, cpuUseSeries, processTree, readCpuTicks, readProcCpu, summarize, timeToCpu, type Sample } from '../../bench/sched/sampler.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const hasTaskset = spawnSync('taskset', ['--version']).status === 0;

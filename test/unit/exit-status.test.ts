@@ -2,7 +2,8 @@
 
 import test from 'ava';
 import os from 'node:os';
-import { exitStatus, finalState } from '../../src/supervisor/container.js';
+import { finalState } from '../../src/supervisor/container.js';
+import { exitStatus, startFailureStatus } from '../../src/exit-status.js';
 import { execCandidates } from '../../src/runtime/container-process.js';
 
 const { SIGKILL, SIGTERM, SIGSEGV } = os.constants.signals;
@@ -12,6 +13,15 @@ test('exit status: the code, or 128 + the signal', (t) => {
   t.is(exitStatus(37, null), 37);
   t.is(exitStatus(null, SIGKILL), 137);
   t.is(exitStatus(null, SIGTERM), 143);
+});
+
+test('a failed start: 127 not found, 126 not executable (exec only), else 125', (t) => {
+  t.is(startFailureStatus('exec', 'ENOENT'), 127);
+  t.is(startFailureStatus('exec', 'ENOTDIR'), 127);
+  t.is(startFailureStatus('exec', 'EACCES'), 126);
+  t.is(startFailureStatus('exec', 'ENOEXEC'), 126);
+  t.is(startFailureStatus('mount-proc', 'ENOENT'), 125);
+  t.is(startFailureStatus('pivot_root', 'EINVAL'), 125);
 });
 
 test('attribution: enforcer event first, then a stop request, then SIGKILL, else exited', (t) => {

@@ -7,13 +7,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from '../../src/paths.js';
 
-const shared = path.resolve(REPO_ROOT, '../shared/CONTRACT.md');
-
-test('docs/CONTRACT.md is the same text as the shared contract', (t) => {
-  if (!fs.existsSync(shared)) return t.pass(); // only the project's copy exists outside this workspace
-  t.is(fs.readFileSync(path.join(REPO_ROOT, 'docs/CONTRACT.md'), 'utf8'), fs.readFileSync(shared, 'utf8'));
-});
-
 test('the engine launcher works through a symlink, as npm link installs it', (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'engine-link-'));
   const link = path.join(dir, 'engine');

@@ -3,6 +3,7 @@
 import test from 'ava';
 import { encodeDataHeader, encodeJson, FrameDecoder, FrameError } from '../../src/protocol/framing.js';
 import { parseRequest } from '../../src/protocol/schema.js';
+import { EngineError } from '../../src/errors.js';
 
 test('frames split at every byte boundary decode to the same messages', (t) => {
   const bytes = Buffer.concat([encodeJson({ verb: 'ps' }), encodeDataHeader(3), Buffer.from('abc'), encodeJson({ n: 'é' })]);
@@ -57,7 +58,10 @@ test('each invalid field has its own message', (t) => {
     [{ logMode: 'non-blocking', logBufferMib: 0 }, /--log-buffer-mib must be a positive whole number/],
     [{ logMaxMib: -1 }, /--log-max-mib must be a positive whole number/],
   ];
-  for (const [over, pattern] of cases) t.throws(() => parseRequest(start(over)), { message: pattern }, JSON.stringify(over));
+  for (const [over, pattern] of cases) {
+    const err = t.throws(() => parseRequest(start(over)), { instanceOf: EngineError, message: pattern }, JSON.stringify(over));
+    t.is(err?.code, 'invalid_argument', JSON.stringify(over));
+  }
 });
 
 test('soft == hard and the nice extremes are valid', (t) => {
@@ -67,8 +71,8 @@ test('soft == hard and the nice extremes are valid', (t) => {
 });
 
 test('other verbs: unknown verbs, fields and types', (t) => {
-  t.throws(() => parseRequest({ verb: 'nope' }), { message: /unknown verb "nope"/ });
-  t.throws(() => parseRequest([]), { message: /must be a JSON object/ });
+  t.is(t.throws(() => parseRequest({ verb: 'nope' }), { instanceOf: EngineError, message: /unknown verb "nope"/ })?.code, 'bad_request');
+  t.is(t.throws(() => parseRequest([]), { instanceOf: EngineError, message: /must be a JSON object/ })?.code, 'bad_request');
   t.throws(() => parseRequest({ verb: 'logs', id: 'a', tail: -1 }), { message: /--tail/ });
   t.throws(() => parseRequest({ verb: 'stop', id: 'a', timeoutMs: -1 }), { message: /--time/ });
   t.deepEqual(parseRequest({ verb: 'logs', id: 'a', follow: true, tail: 3 }), { verb: 'logs', id: 'a', follow: true, tail: 3 });

@@ -7,6 +7,7 @@
 // and, for the CPU the targets are pinned to, the busy/steal/idle ticks of its /proc/stat line, so
 // the time that CPU spent on anything other than the targets can be reported.
 import fs from 'node:fs';
+import { readStat as readProcStat } from '../../src/proc/proc.js';
 
 /** USER_HZ: the unit of /proc/<pid>/stat and /proc/stat times. 100 on every Linux architecture that matters. */
 export const USER_HZ = 100;
@@ -39,29 +40,10 @@ export interface Sample {
   cpu: CpuTicks | null;
 }
 
-interface StatFields {
-  state: string;
-  ppid: number;
-  ticks: number;
-  childTicks: number;
-}
-
-function readStat(pid: number): StatFields | null {
-  let text: string;
-  try {
-    text = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return null;
-  }
-  // comm (field 2) may hold blanks and parentheses: the fields after it start after the last ')'.
-  const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  // rest[0] = state (field 3), rest[1] = ppid, rest[11..14] = utime, stime, cutime, cstime (fields 14..17)
-  return {
-    state: rest[0],
-    ppid: Number(rest[1]),
-    ticks: Number(rest[11]) + Number(rest[12]),
-    childTicks: Number(rest[13]) + Number(rest[14]),
-  };
+/** state, parent and CPU ticks (own, and of reaped children) of a process, or null when it is gone. */
+function readStat(pid: number): { state: string; ppid: number; ticks: number; childTicks: number } | null {
+  const st = readProcStat(pid);
+  return st && { state: st.state, ppid: st.ppid, ticks: st.utime + st.stime, childTicks: st.cutime + st.cstime };
 }
 
 /** sum_exec_runtime and run_delay (ns) over the threads of a process; null if it is gone. */

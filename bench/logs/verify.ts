@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Piscina } from 'piscina';
-import { REPO_ROOT } from '../paths.js';
+import { REPO_ROOT } from '../../src/paths.js';
 
 export interface VerifyOutcome {
   path: string;
@@ -23,7 +23,7 @@ export class LogVerifier {
   private readonly pool: Piscina;
 
   constructor(threads = Math.max(1, Math.min(4, os.availableParallelism()))) {
-    this.pool = new Piscina({ filename: path.join(REPO_ROOT, 'dist/workers/logs-verify.js'), maxThreads: threads, minThreads: 1 });
+    this.pool = new Piscina({ filename: path.join(REPO_ROOT, 'dist/bench/logs/verify.worker.js'), maxThreads: threads, minThreads: 1 });
   }
 
   /** Checks that `file` holds exactly the writer's first `expected` bytes for `seed`. */

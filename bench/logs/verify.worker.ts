@@ -5,7 +5,7 @@
 
 import fs from 'node:fs';
 import { createHash } from 'node:crypto';
-import { PATTERN_PERIOD, patternBuffer } from '../src/logging/verify-pattern.js';
+import { PATTERN_PERIOD, patternBuffer } from './verify-pattern.js';
 
 export interface VerifyTask {
   path: string;
