@@ -8,31 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { EXIT_RUNTIME_FAILED, startFailureStatus } from '../exit-status.js';
 import { native, type ExitInfo } from '../native/addon.js';
+import { StartError, type ContainerHandle, type ProcessSpec, type RootMode } from './types.js';
 
 export const CONTAINER_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
-
-export interface ProcessSpec {
-  id: string;
-  /** absolute, links resolved */
-  rootfs: string;
-  argv: string[];
-  nice: number;
-  cpus: number[] | null;
-  /** write end of the log pipe: the container's stdout and stderr */
-  outFd: number;
-}
-
-/** A step before exec failed: the container never ran its command. */
-export class StartError extends Error {
-  constructor(
-    readonly step: string,
-    readonly errnoName: string,
-    /** the container's exit status: 127 not found, 126 not executable, else 125 */
-    readonly exitCode: number,
-  ) {
-    super(`${step}: ${errnoName}`);
-  }
-}
 
 /** Paths to try for the command inside the container, in order (as execvp would). */
 export function execCandidates(command: string): string[] {
@@ -46,7 +24,7 @@ function errnoName(errno: number): string {
   return entry ? entry[0] : `errno ${errno}`;
 }
 
-export class ContainerProcess {
+export class ContainerProcess implements ContainerHandle {
   readonly pid: number;
   private readonly pidfd: number;
   private goFd: number | null;
@@ -55,7 +33,7 @@ export class ContainerProcess {
   private statusEnded = false;
   private reaped = false;
   /** Resolves when the namespaces and root are ready and the child waits for go(). */
-  readonly ready: Promise<{ rootMode: 'pivot_root' | 'chroot' }>;
+  readonly ready: Promise<{ rootMode: RootMode }>;
   /** Resolves once the process has exited and been reaped. */
   readonly exited: Promise<ExitInfo>;
 

@@ -3,12 +3,12 @@
 
 import os from 'node:os';
 import type { ContainerRecord, ContainerState, MemoryEventRecord } from '../protocol/messages.js';
-import type { ContainerProcess } from '../runtime/container-process.js';
+import type { ContainerHandle } from '../runtime/types.js';
 import type { EnforcerAttachment } from '../memory/types.js';
 
 export class Container {
   readonly record: ContainerRecord;
-  proc: ContainerProcess | null = null;
+  proc: ContainerHandle | null = null;
   memory: EnforcerAttachment | null = null;
   /** set before any signal engine sends to stop it, so the exit is attributed to the stop */
   stopRequested = false;

@@ -13,6 +13,7 @@ import { Supervisor } from './supervisor.js';
 import { resolveRootfs, type ResolvedRootfs } from './rootfs-check.js';
 import { createLogPipeline } from '../logging/pipeline.js';
 import { chooseEnforcer } from '../memory/choose.js';
+import { nativeRuntime } from '../runtime/native-runtime.js';
 
 export interface DaemonOptions {
   baseRootfs?: string;
@@ -126,7 +127,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
   const logs: LogPipeline = createLogPipeline({ logger: log });
   await logs.start();
 
-  const sup = new Supervisor({ stateDir, graceMs: opts.graceMs, baseRootfs: base, logger: log, logs, memory });
+  const sup = new Supervisor({ stateDir, graceMs: opts.graceMs, baseRootfs: base, logger: log, logs, memory, runtime: nativeRuntime });
   const { server, connections, inFlight } = createControlServer(sup, log);
   const socketStat = await listen(server, opts.socket);
   log.info({ socket: opts.socket, stateDir, baseRootfs: base?.path ?? null, graceMs: opts.graceMs }, 'supervisor ready');

@@ -8,8 +8,7 @@ import type { Logger } from 'pino';
 import { conflict, EngineError, notFound, precondition } from '../errors.js';
 import type { ContainerRecord } from '../protocol/messages.js';
 import type { ValidStart } from '../protocol/schema.js';
-import { ContainerProcess, StartError } from '../runtime/container-process.js';
-import { native } from '../native/addon.js';
+import { StartError, type ProcessRuntime } from '../runtime/types.js';
 import type { LogPipeline } from '../logging/types.js';
 import type { MemoryEnforcer } from '../memory/types.js';
 import { Container, finalState, signalName } from './container.js';
@@ -26,6 +25,8 @@ export interface SupervisorConfig {
   logger: Logger;
   logs: LogPipeline;
   memory: MemoryEnforcer;
+  /** how containers' processes are made: nativeRuntime, or a recording fake in tests */
+  runtime: ProcessRuntime;
 }
 
 export class Supervisor {
@@ -116,22 +117,23 @@ export class Supervisor {
 
   private async launch(c: Container, req: ValidStart): Promise<void> {
     const { id } = c.record;
+    const { runtime } = this.config;
     let readFd: number, writeFd: number;
     try {
-      [readFd, writeFd] = native().pipe();
+      [readFd, writeFd] = runtime.outputPipe();
     } catch (err) {
       this.failBeforeProcess(c, `pipe: ${(err as NodeJS.ErrnoException).code}`);
       return;
     }
     try {
-      c.proc = new ContainerProcess({ id, rootfs: c.record.rootfs, argv: c.record.command, nice: c.record.nice, cpus: c.record.cpus, outFd: writeFd });
+      c.proc = runtime.spawn({ id, rootfs: c.record.rootfs, argv: c.record.command, nice: c.record.nice, cpus: c.record.cpus, outFd: writeFd });
     } catch (err) {
-      fs.closeSync(readFd);
-      fs.closeSync(writeFd);
+      runtime.closeFd(readFd);
+      runtime.closeFd(writeFd);
       this.failBeforeProcess(c, (err as Error).message);
       return;
     }
-    fs.closeSync(writeFd); // the container holds the only write ends now: EOF means it is gone
+    runtime.closeFd(writeFd); // the container holds the only write ends now: EOF means it is gone
     c.record.pid = c.proc.pid;
     this.config.logs.attach(id, readFd, c.record.logPath, {
       mode: req.logMode,
@@ -148,7 +150,7 @@ export class Supervisor {
         c.addMemoryEvent(ev);
         this.log.warn({ id, containerPid: c.record.pid, event: ev }, ev.kind === 'soft' ? 'soft memory limit crossed' : 'hard memory limit: killed');
       });
-      setAutogroupNice(c.proc.pid, c.record.nice);
+      runtime.setAutogroupNice(c.proc.pid, c.record.nice);
       if (c.stopRequested) throw new StartError('start', 'stopped before it started', EXIT_RUNTIME_FAILED);
       await c.proc.go();
       if (c.record.state === 'starting') c.record.state = 'running';
@@ -246,18 +248,5 @@ export class Supervisor {
     const live = [...this.containers.values()].filter((c) => !c.isFinished);
     for (const c of live) this.requestStop(c, this.config.graceMs);
     await Promise.all(live.map((c) => c.done));
-  }
-}
-
-/**
- * With autogroup on, nice only orders tasks of one session. Each container is its own session
- * (its init calls setsid), so its autogroup gets the container's nice: containers then compete
- * by their nice values, as they would without autogroup. Best effort: absent without autogroup.
- */
-function setAutogroupNice(pid: number, nice: number): void {
-  try {
-    fs.writeFileSync(`/proc/${pid}/autogroup`, String(nice));
-  } catch {
-    /* no autogroup support: plain nice applies */
   }
 }

@@ -1,0 +1,59 @@
+// The seam between the supervisor's lifecycle logic and the processes it runs. The supervisor only
+// ever talks to a ProcessRuntime: the real one (native-runtime.ts) clones containers through the
+// addon; a recording one (test/support/fake-runtime.ts) lets the lifecycle be tested without root,
+// in milliseconds, with every race (stop during start, exit before the status is read, a kill
+// after the grace) driven by the test.
+
+import type { ExitInfo } from '../native/addon.js';
+
+export type { ExitInfo } from '../native/addon.js';
+
+export interface ProcessSpec {
+  id: string;
+  /** absolute, links resolved */
+  rootfs: string;
+  argv: string[];
+  nice: number;
+  cpus: number[] | null;
+  /** write end of the log pipe: the container's stdout and stderr */
+  outFd: number;
+}
+
+export type RootMode = 'pivot_root' | 'chroot';
+
+/** One container's first process: created (namespaces and root ready, waiting), told to go, exited. */
+export interface ContainerHandle {
+  readonly pid: number;
+  /** Resolves when the process waits for go(); rejects with a StartError when set-up failed. */
+  readonly ready: Promise<{ rootMode: RootMode }>;
+  /** Resolves once the process has exited and been reaped. Never rejects. */
+  readonly exited: Promise<ExitInfo>;
+  /** Lets the process execute its command. Resolves when exec succeeded; rejects with a StartError. */
+  go(): Promise<void>;
+  /** Ends a created process without running its command. */
+  abort(): void;
+  /** Sends a signal; false when the process is already gone. Never hits a recycled pid. */
+  signal(name: NodeJS.Signals): boolean;
+}
+
+export interface ProcessRuntime {
+  /** A close-on-exec pipe for a container's output: [read end, write end]. */
+  outputPipe(): [number, number];
+  closeFd(fd: number): void;
+  /** Creates the first process of a container; it waits before exec until go(). Throws on failure. */
+  spawn(spec: ProcessSpec): ContainerHandle;
+  /** The autogroup nice of the container's session (best effort: absent without autogroup). */
+  setAutogroupNice(pid: number, nice: number): void;
+}
+
+/** A step before exec failed: the container never ran its command. */
+export class StartError extends Error {
+  constructor(
+    readonly step: string,
+    readonly errnoName: string,
+    /** the container's exit status (src/exit-status.ts) */
+    readonly exitCode: number,
+  ) {
+    super(`${step}: ${errnoName}`);
+  }
+}
