@@ -9,10 +9,10 @@ SHELL := /bin/bash
 # Fragments first: their variables (WORKLOAD_BINS) are used in prerequisites below.
 include $(wildcard mk/*.mk)
 NODE_MODULES_STAMP := node_modules/.package-lock.json
-TS_SOURCES := $(shell find src workers bench -name "*.ts" 2>/dev/null) $(shell find test -name "*.worker.ts" 2>/dev/null)
+TS_SOURCES := $(shell find src workers bench test/support -name "*.ts" 2>/dev/null) $(shell find test -name "*.worker.ts" 2>/dev/null)
 ADDON := native/build/Release/engine_native.node
 
-.PHONY: all deps debs build ts native workloads rootfs demo test test-unit clean
+.PHONY: all deps debs build ts typecheck native workloads rootfs demo test test-unit clean
 
 all: build rootfs
 
@@ -33,6 +33,10 @@ dist/.stamp: $(TS_SOURCES) tsconfig.json $(NODE_MODULES_STAMP)
 	npx tsc -p tsconfig.json
 	@touch $@
 
+# The tests type-check too (they run through tsx, which does not check types).
+typecheck: ts
+	npx tsc -p test/tsconfig.json
+
 native: $(ADDON)
 $(ADDON): $(wildcard native/src/*.cc native/src/*.h) native/binding.gyp $(wildcard module/*.h) $(NODE_MODULES_STAMP)
 	cd native && npx node-gyp rebuild --silent
@@ -44,11 +48,11 @@ rootfs-base/.engine-rootfs: $(WORKLOAD_BINS) dist/.stamp
 demo: all
 	scripts/demo.sh
 
-test: all
+test: all typecheck
 	scripts/test-all.sh
 
 test-unit: build
-	node scripts/run-ava.mjs
+	npm run --silent test:unit
 
 clean:
 	rm -rf dist native/build workloads/bin test-results

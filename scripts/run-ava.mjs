@@ -1,17 +1,24 @@
 #!/usr/bin/env node
 // Runs ava with TAP output, echoes it, and records the counts for the final summary line.
-// Usage: node scripts/run-ava.mjs [--lane NAME] [ava args...]; writes test-results/NAME.counts
-// ("passed failed skipped"; NAME defaults to ava). A lane with its own ava config passes
-// `--config test/<lane>/ava.config.mjs` among the ava args.
+// Usage: node scripts/run-ava.mjs [--lane NAME] [--as-user UID] [ava args...]; writes
+// test-results/NAME.counts ("passed failed skipped"; NAME defaults to ava). A lane with its own ava
+// config passes `--config test/<lane>/ava.config.mjs` among the ava args. --as-user runs ava as
+// that unprivileged user (setpriv), for the root-free tests.
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 
 const argv = process.argv.slice(2);
 let lane = 'ava';
-if (argv[0] === '--lane') { lane = argv[1]; argv.splice(0, 2); }
-const args = ['ava', '--tap', ...argv];
-const child = spawn('npx', args, { stdio: ['ignore', 'pipe', 'inherit'] });
+let asUser = null;
+for (;;) {
+  if (argv[0] === '--lane') { lane = argv[1]; argv.splice(0, 2); }
+  else if (argv[0] === '--as-user') { asUser = argv[1]; argv.splice(0, 2); }
+  else break;
+}
+const ava = ['npx', 'ava', '--tap', ...argv];
+const [file, ...args] = asUser === null ? ava : ['setpriv', `--reuid=${asUser}`, `--regid=${asUser}`, '--clear-groups', ...ava];
+const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'inherit'] });
 let passed = 0, failed = 0, skipped = 0;
 const rl = createInterface({ input: child.stdout });
 rl.on('line', (line) => {

@@ -4,8 +4,9 @@
 
 import { Command, CommanderError } from 'commander';
 import { CLIENT_ERROR_EXIT } from '../errors.js';
+import { ENGINE_VERSION } from '../version.js';
 
-const VERBS = ['supervisor', 'start', 'run', 'ps', 'logs', 'stop', 'rm', 'inspect', 'rootfs'] as const;
+const VERBS = ['supervisor', 'start', 'run', 'ps', 'logs', 'stop', 'rm', 'inspect', 'info', 'rootfs'] as const;
 
 export const USAGE = `Usage: engine VERB [OPTIONS]
 
@@ -20,6 +21,7 @@ Verbs:
   stop ID [-t SECONDS]              stop a container: SIGTERM, then SIGKILL after a grace period
   rm ID                             forget an ended container and delete its log
   inspect ID                        print one container's record as JSON
+  info [--json] [--reset-loop-delay]  the supervisor: pid, uptime, enforcer, event-loop delay
   rootfs create|import ...          make a root filesystem for containers
 
 Run 'engine VERB --help' for the options of a verb.
@@ -33,7 +35,7 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (verb === '--version' || verb === '-V') {
-    process.stdout.write('engine 0.1.0\n');
+    process.stdout.write(`engine ${ENGINE_VERSION}\n`);
     return;
   }
   if (!verb || !(VERBS as readonly string[]).includes(verb)) {

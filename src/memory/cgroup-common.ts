@@ -44,14 +44,50 @@ export function readNumber(file: string): number {
   return Number(readText(file).trim());
 }
 
-/** `key value` lines (memory.events, memory.oom_control, memory.stat). */
-export function readKeyed(file: string): Record<string, number> {
+// Files read on every poll (50 ms, for every container) stay open and are re-read with pread at
+// offset 0, which regenerates a cgroup file: one system call instead of open+read+close, so
+// polling hundreds of containers costs the event loop about a millisecond.
+const polled = new Map<string, number>();
+const pollBuf = Buffer.allocUnsafe(4096);
+
+/** A polled cgroup file's current text (see above). */
+export function readPolled(file: string): string {
+  let fd = polled.get(file);
+  if (fd === undefined) {
+    fd = fs.openSync(file, 'r');
+    polled.set(file, fd);
+  }
+  const n = fs.readSync(fd, pollBuf, 0, pollBuf.length, 0);
+  return pollBuf.toString('utf8', 0, n);
+}
+
+/** Closes the polled files under dir (before the cgroup is removed: an open file keeps it busy). */
+export function closePolled(dir: string): void {
+  for (const [file, fd] of polled) {
+    if (file.startsWith(dir + '/')) {
+      polled.delete(file);
+      try {
+        fs.closeSync(fd);
+      } catch {
+        /* already closed */
+      }
+    }
+  }
+}
+
+/** `key value` lines of a text. */
+export function parseKeyed(text: string): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const line of readText(file).split('\n')) {
+  for (const line of text.split('\n')) {
     const [k, v] = line.split(' ');
     if (k && v !== undefined) out[k] = Number(v);
   }
   return out;
+}
+
+/** `key value` lines (memory.events, memory.oom_control, memory.stat). */
+export function readKeyed(file: string): Record<string, number> {
+  return parseKeyed(readText(file));
 }
 
 export function procsOf(dir: string): number[] {
@@ -274,6 +310,7 @@ export class CgroupEnforcer implements MemoryEnforcer {
     if (a.released) return;
     a.released = true;
     this.live.delete(a.dir);
+    closePolled(a.dir);
     const ok = await removeCgroup(a.dir, { timeoutMs: 5000 });
     if (!ok) {
       this.stale.add(a.dir); // tried again at close()

@@ -10,7 +10,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { CgroupEnforcer, cgroupDir, readKeyed, readNumber, type CgroupBackend, type Logger } from './cgroup-common.js';
+import { CgroupEnforcer, cgroupDir, parseKeyed, readNumber, readPolled, type CgroupBackend, type Logger } from './cgroup-common.js';
 import { readCgroupLines, readMountinfo } from '../proc/proc.js';
 import type { MemoryLimits } from './types.js';
 
@@ -67,11 +67,11 @@ export class CgroupV1Backend implements CgroupBackend {
   }
 
   peakBytes(dir: string): number {
-    return readNumber(path.join(dir, 'memory.max_usage_in_bytes'));
+    return Number(readPolled(path.join(dir, 'memory.max_usage_in_bytes')).trim());
   }
 
   oomKills(dir: string): number {
-    return readKeyed(path.join(dir, 'memory.oom_control')).oom_kill ?? 0;
+    return parseKeyed(readPolled(path.join(dir, 'memory.oom_control'))).oom_kill ?? 0;
   }
 
   describe(): string {

@@ -11,7 +11,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { CgroupEnforcer, cgroupDir, procsOf, readKeyed, readNumber, readText, type CgroupBackend, type Logger } from './cgroup-common.js';
+import { CgroupEnforcer, cgroupDir, parseKeyed, procsOf, readNumber, readPolled, readText, type CgroupBackend, type Logger } from './cgroup-common.js';
 import { readCgroupLines, readMountinfo } from '../proc/proc.js';
 import type { MemoryLimits } from './types.js';
 
@@ -89,14 +89,14 @@ export class CgroupV2Backend implements CgroupBackend {
 
   peakBytes(dir: string): number {
     try {
-      return readNumber(path.join(dir, 'memory.peak'));
+      return Number(readPolled(path.join(dir, 'memory.peak')).trim());
     } catch {
-      return readNumber(path.join(dir, 'memory.current'));
+      return Number(readPolled(path.join(dir, 'memory.current')).trim()); // kernels before 5.19
     }
   }
 
   oomKills(dir: string): number {
-    return readKeyed(path.join(dir, 'memory.events')).oom_kill ?? 0;
+    return parseKeyed(readPolled(path.join(dir, 'memory.events'))).oom_kill ?? 0;
   }
 
   describe(): string {

@@ -30,7 +30,8 @@ export type Request =
   | { verb: 'logs'; id: string; follow?: boolean; tail?: number }
   | { verb: 'stop'; id: string; timeoutMs?: number }
   | { verb: 'rm'; id: string }
-  | { verb: 'ping' };
+  | { verb: 'ping' }
+  | { verb: 'info'; resetLoopDelay?: boolean };
 
 export interface MemoryEventRecord {
   kind: 'soft' | 'hard';
@@ -61,6 +62,21 @@ export interface ContainerRecord {
   log: { mode: 'blocking' | 'non-blocking'; bytes: number; dropped: number };
 }
 
+/** What `engine info` prints: the supervisor itself rather than a container. */
+export interface SupervisorInfo {
+  pid: number;
+  version: string;
+  startedAt: string;
+  uptimeMs: number;
+  socket: string | null;
+  stateDir: string;
+  memoryEnforcer: { kind: string; reason: string };
+  containers: { total: number; live: number };
+  /** event-loop delay in ms (perf_hooks.monitorEventLoopDelay) since start or the last reset */
+  loopDelay: { p50Ms: number | null; p99Ms: number | null; maxMs: number | null; meanMs: number | null; samples: number; sinceMs: number } | null;
+  rssBytes: number;
+}
+
 export interface ErrorReply {
   ok: false;
   error: { code: ErrorCode; message: string };
@@ -75,4 +91,5 @@ export type Reply =
   | { ok: true; event: 'record'; record: ContainerRecord }
   | { ok: true; event: 'removed'; id: string }
   | { ok: true; event: 'end' }
-  | { ok: true; event: 'pong'; pid: number; version: number };
+  | { ok: true; event: 'pong'; pid: number; version: number }
+  | { ok: true; event: 'info'; info: SupervisorInfo };

@@ -54,6 +54,7 @@ export const requestSchema = z.union([
   startSchema,
   z.object({ verb: z.literal('ps') }).strict(),
   z.object({ verb: z.literal('ping') }).strict(),
+  z.object({ verb: z.literal('info'), resetLoopDelay: z.boolean().optional() }).strict(),
   z.object({ verb: z.literal('inspect'), id }).strict(),
   z.object({ verb: z.literal('rm'), id }).strict(),
   z
@@ -76,7 +77,7 @@ export const requestSchema = z.union([
 export type ValidStart = z.infer<typeof startSchema>;
 export type ValidRequest = z.infer<typeof requestSchema>;
 
-const VERBS = new Set(['start', 'run', 'ps', 'ping', 'inspect', 'rm', 'stop', 'logs']);
+const VERBS = new Set(['start', 'run', 'ps', 'ping', 'info', 'inspect', 'rm', 'stop', 'logs']);
 
 /** Returns the valid request, or throws an EngineError with one clear line: bad_request when it is
  *  not a request at all, invalid_argument when a field fails validation. */

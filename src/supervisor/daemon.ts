@@ -14,6 +14,7 @@ import { resolveRootfs, type ResolvedRootfs } from './rootfs-check.js';
 import { createLogPipeline } from '../logging/pipeline.js';
 import { chooseEnforcer } from '../memory/choose.js';
 import { nativeRuntime } from '../runtime/native-runtime.js';
+import { LoopDelay } from './loop-delay.js';
 
 export interface DaemonOptions {
   baseRootfs?: string;
@@ -127,7 +128,8 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
   const logs: LogPipeline = createLogPipeline({ logger: log });
   await logs.start();
 
-  const sup = new Supervisor({ stateDir, graceMs: opts.graceMs, baseRootfs: base, logger: log, logs, memory, runtime: nativeRuntime });
+  const loopDelay = new LoopDelay();
+  const sup = new Supervisor({ stateDir, graceMs: opts.graceMs, baseRootfs: base, logger: log, logs, memory, runtime: nativeRuntime, socket: opts.socket, loopDelay });
   const { server, connections, inFlight } = createControlServer(sup, log);
   const socketStat = await listen(server, opts.socket);
   log.info({ socket: opts.socket, stateDir, baseRootfs: base?.path ?? null, graceMs: opts.graceMs }, 'supervisor ready');
@@ -154,7 +156,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
       await Promise.race([Promise.all([...inFlight]), new Promise((r) => setTimeout(r, 1000))]);
       for (const c of connections) c.end();
       removeSocketIfOurs(opts.socket, socketStat);
-      log.info('supervisor exited cleanly');
+      log.info({ loopDelay: loopDelay.summary() }, 'supervisor exited cleanly');
       process.exit(0);
     })();
   };

@@ -11,12 +11,17 @@ export async function handle(sup: Supervisor, req: ValidRequest, conn: Connectio
   switch (req.verb) {
     case 'ping':
       return conn.end({ ok: true, event: 'pong', pid: process.pid, version: PROTOCOL_VERSION });
+    case 'info': {
+      const info = sup.info();
+      if (req.resetLoopDelay) sup.config.loopDelay?.reset();
+      return conn.end({ ok: true, event: 'info', info });
+    }
     case 'ps':
       return conn.end({ ok: true, event: 'list', records: sup.list() });
     case 'inspect':
       return conn.end({ ok: true, event: 'record', record: sup.snapshot(sup.get(req.id)) });
     case 'rm':
-      sup.rm(req.id);
+      await sup.rm(req.id);
       return conn.end({ ok: true, event: 'removed', id: req.id });
     case 'stop': {
       const { container, note } = await sup.stop(req.id, req.timeoutMs);

@@ -6,7 +6,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { conflict, EngineError, notFound, precondition } from '../errors.js';
-import type { ContainerRecord } from '../protocol/messages.js';
+import type { ContainerRecord, SupervisorInfo } from '../protocol/messages.js';
+import { ENGINE_VERSION } from '../version.js';
+import type { LoopDelay } from './loop-delay.js';
+import { OnePerTurn } from './one-per-turn.js';
 import type { ValidStart } from '../protocol/schema.js';
 import { StartError, type ProcessRuntime } from '../runtime/types.js';
 import type { LogPipeline } from '../logging/types.js';
@@ -27,6 +30,9 @@ export interface SupervisorConfig {
   memory: MemoryEnforcer;
   /** how containers' processes are made: nativeRuntime, or a recording fake in tests */
   runtime: ProcessRuntime;
+  /** for `engine info` */
+  socket?: string;
+  loopDelay?: LoopDelay;
 }
 
 export class Supervisor {
@@ -35,9 +41,29 @@ export class Supervisor {
   private readonly rootfsInUse = new Map<string, string>();
   readonly logsDir: string;
   shuttingDown = false;
+  readonly startedAt = new Date();
+  /** container creations, one per turn of the event loop */
+  private readonly spawns = new OnePerTurn();
 
   constructor(readonly config: SupervisorConfig) {
     this.logsDir = path.join(config.stateDir, 'logs');
+  }
+
+  /** The supervisor itself, for `engine info`. */
+  info(): SupervisorInfo {
+    const all = [...this.containers.values()];
+    return {
+      pid: process.pid,
+      version: ENGINE_VERSION,
+      startedAt: this.startedAt.toISOString(),
+      uptimeMs: Date.now() - this.startedAt.getTime(),
+      socket: this.config.socket ?? null,
+      stateDir: this.config.stateDir,
+      memoryEnforcer: { kind: this.config.memory.kind, reason: this.config.memory.reason },
+      containers: { total: all.length, live: all.filter((c) => c.live).length },
+      loopDelay: this.config.loopDelay?.summary() ?? null,
+      rssBytes: process.memoryUsage.rss(),
+    };
   }
 
   get log(): Logger {
@@ -126,7 +152,8 @@ export class Supervisor {
       return;
     }
     try {
-      c.proc = runtime.spawn({ id, rootfs: c.record.rootfs, argv: c.record.command, nice: c.record.nice, cpus: c.record.cpus, outFd: writeFd });
+      const spec = { id, rootfs: c.record.rootfs, argv: c.record.command, nice: c.record.nice, cpus: c.record.cpus, outFd: writeFd };
+      c.proc = await this.spawns.run(() => runtime.spawn(spec));
     } catch (err) {
       runtime.closeFd(readFd);
       runtime.closeFd(writeFd);
@@ -232,13 +259,13 @@ export class Supervisor {
     }, graceMs);
   }
 
-  rm(id: string): void {
+  /** Forgets an ended container; resolves once its log files are deleted (as docker rm). */
+  async rm(id: string): Promise<void> {
     const c = this.get(id);
     if (!c.isFinished) throw precondition(`container ${id} is ${c.record.state}; stop it first: engine stop ${id}`);
     this.containers.delete(id);
     this.config.logs.forget(id);
-    fs.rm(c.record.logPath, { force: true }, () => {});
-    fs.rm(`${c.record.logPath}.1`, { force: true }, () => {});
+    await Promise.all([c.record.logPath, `${c.record.logPath}.1`].map((f) => fs.promises.rm(f, { force: true }).catch(() => {})));
     this.log.info({ id }, 'container removed');
   }
 

@@ -6,10 +6,12 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { encodeJson } from '../../src/protocol/framing.js';
-import { e2eOnly, e2eSkipReason, firstMessage, rawExchange, runEngine, Supervisor, until } from '../helpers/harness.js';
+import { firstMessage, rawExchange, runEngine, Supervisor } from '../support/harness.js';
+import { until } from '../support/process.js';
+import { e2eSkipReason, when } from '../support/skip.js';
 
 const test = anyTest as TestFn<{ sup: Supervisor; rootfs: string }>;
-const e2e = e2eOnly(test);
+const e2e = when(test, e2eSkipReason);
 
 test.before(async (t) => {
   if (e2eSkipReason) return;

@@ -3,10 +3,11 @@
 
 import anyTest, { type TestFn } from 'ava';
 import fs from 'node:fs';
-import { e2eOnly, e2eSkipReason, Supervisor } from '../helpers/harness.js';
+import { Supervisor } from '../support/harness.js';
+import { e2eSkipReason, when } from '../support/skip.js';
 
 const test = anyTest as TestFn<{ sup: Supervisor }>;
-const e2e = e2eOnly(test);
+const e2e = when(test, e2eSkipReason);
 
 test.before(async (t) => {
   if (!e2eSkipReason) t.context.sup = await Supervisor.start();

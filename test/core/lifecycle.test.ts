@@ -3,9 +3,11 @@
 
 import test from 'ava';
 import fs from 'node:fs';
-import { e2eOnly, pidAlive, runEngine, sleep, Supervisor, until } from '../helpers/harness.js';
+import { runEngine, Supervisor } from '../support/harness.js';
+import { pidAlive, sleep, until } from '../support/process.js';
+import { e2eSkipReason, when } from '../support/skip.js';
 
-const e2e = e2eOnly(test);
+const e2e = when(test, e2eSkipReason);
 
 function zombieChildren(pid: number): number[] {
   const out: number[] = [];
@@ -38,7 +40,7 @@ e2e('SIGTERM: stops every container, records them stopped, removes the socket, e
     pids.push((await sup.inspect('sd-run')).pid);
     const { code, tookMs: took } = await sup.terminate();
     t.is(code, 0);
-    t.true(took < 1000 + 3000, `took ${took} ms`);
+    t.log(`orderly shutdown took ${took} ms (its watchdog exits 1 after grace + 3 s)`);
     t.false(fs.existsSync(sup.socket), 'socket removed');
     for (const pid of pids) t.false(pidAlive(pid), `container ${pid} is gone`);
     const run = await runClient;
@@ -124,12 +126,14 @@ e2e('200 start/stop cycles: no zombies, no growth of the supervisor\'s open fds'
       await sup.call({ verb: 'rm', id: `cy-${i}` });
     };
     for (let i = 0; i < 10; i++) await cycle(i); // warm up: lazy loads, thread pool
-    await sleep(200);
     const fdsBefore = openFds(sup.pid);
     for (let i = 10; i < 210; i++) await cycle(i);
-    await sleep(200);
     t.deepEqual(zombieChildren(sup.pid), []);
-    const fdsAfter = openFds(sup.pid);
+    // Descriptors are closed asynchronously after a container ends: wait for them, not for a time.
+    const fdsAfter = await until('descriptors to be closed', () => {
+      const n = openFds(sup.pid);
+      return n <= fdsBefore + 2 && n;
+    }, 10_000).catch(() => openFds(sup.pid));
     t.true(fdsAfter <= fdsBefore + 2, `fds before ${fdsBefore}, after ${fdsAfter}`);
     const ps = JSON.parse((await sup.engine('ps', '--json')).stdout);
     t.deepEqual(ps, []);

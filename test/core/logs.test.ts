@@ -6,10 +6,12 @@ import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { CLI_ENTRY } from '../../src/paths.js';
-import { probePattern } from '../workloads/helpers.js';
-import { e2eOnly, e2eSkipReason, Supervisor, until } from '../helpers/harness.js';
+import { probePattern } from '../support/workloads.js';
+import { Supervisor } from '../support/harness.js';
+import { until } from '../support/process.js';
+import { e2eSkipReason, when } from '../support/skip.js';
 
-const e2e = e2eOnly(test);
+const e2e = when(test, e2eSkipReason);
 const MIB = 1024 * 1024;
 const pattern = (n: number) => probePattern(n).toString('latin1');
 
@@ -119,7 +121,6 @@ e2e('--log-max-mib rotates to <id>.log.1; the two files end with the newest outp
   t.true(r.stdout.endsWith(pattern(n).slice(-current.length)), 'run moved on to the new file');
   t.is((await sup.engine('logs', 'lo-rot', '-n', '2')).stdout, pattern(n).split('\n').slice(-2).join('\n'));
   t.is((await sup.engine('rm', 'lo-rot')).code, 0);
-  await new Promise((res) => setTimeout(res, 200)); // rm deletes in the background
   t.false(fs.existsSync(info.logPath));
   t.false(fs.existsSync(`${info.logPath}.1`));
 });

@@ -6,13 +6,12 @@ import path from 'node:path';
 import { LogPipelineImpl } from '../../src/logging/pipeline.js';
 import { LogVerifier } from '../../bench/logs/verify.js';
 import { REPO_ROOT } from '../../src/paths.js';
-import { WRITER, closeFd, ensureWriter, pipe, tempDir, within } from './helpers.js';
+import { e2eSkipReason, when } from '../support/skip.js';
+import { WRITER, closeFd, ensureWriter, pipe, tempDir, within } from '../support/log-writer.js';
 
 const MiB = 1024 * 1024;
 const BASE = path.join(REPO_ROOT, 'rootfs-base');
-const why = process.getuid?.() !== 0 ? 'needs root' : !fs.existsSync(path.join(BASE, 'bin')) ? 'needs ./rootfs-base (make)' : '';
-const maybe = why ? test.serial.skip : test.serial;
-if (why) test(`real-container log tests skipped: ${why}`, (t) => t.pass());
+const maybe = when(test, e2eSkipReason).serial;
 
 let dir: string;
 let rootfs: string;
@@ -20,7 +19,7 @@ let verifier: LogVerifier;
 let pipeline: LogPipelineImpl;
 
 test.before(async () => {
-  if (why) return;
+  if (e2eSkipReason) return;
   ensureWriter();
   dir = tempDir('container');
   rootfs = path.join(dir, 'rootfs');

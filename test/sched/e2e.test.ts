@@ -6,10 +6,12 @@ import anyTest, { type TestFn } from 'ava';
 import fs from 'node:fs';
 import { formatCpuList, onlineCpus, parseKernelCpuList } from '../../src/sched/cpus.js';
 import { CpuSampler, summarize } from '../../bench/sched/sampler.js';
-import { e2eOnly, e2eSkipReason, sleep, Supervisor, until } from '../helpers/harness.js';
+import { Supervisor } from '../support/harness.js';
+import { sleep, until } from '../support/process.js';
+import { e2eSkipReason, when } from '../support/skip.js';
 
 const test = anyTest as TestFn<{ sup: Supervisor; rootfs: string }>;
-const e2e = e2eOnly(test);
+const e2e = when(test, e2eSkipReason);
 const online = onlineCpus();
 const lastCpu = online[online.length - 1];
 

@@ -106,6 +106,7 @@ export class FakeRuntime implements ProcessRuntime {
   spawnError: Error | null = null;
   private nextFd = 1000;
   private nextPid = 4000;
+  private spawnWaiters: Array<() => void> = [];
 
   outputPipe(): [number, number] {
     return [this.nextFd++, this.nextFd++];
@@ -119,7 +120,17 @@ export class FakeRuntime implements ProcessRuntime {
     if (this.spawnError) throw this.spawnError;
     const p = new FakeProcess(this.nextPid++, spec, { ...this.script });
     this.spawned.push(p);
+    for (const w of this.spawnWaiters.splice(0)) w();
     return p;
+  }
+
+  /** Resolves with the process of `id` once the supervisor has spawned it. */
+  async spawnOf(id: string): Promise<FakeProcess> {
+    for (;;) {
+      const p = this.spawned.filter((s) => s.spec.id === id).at(-1);
+      if (p) return p;
+      await new Promise<void>((resolve) => this.spawnWaiters.push(resolve));
+    }
   }
 
   setAutogroupNice(pid: number, nice: number): void {

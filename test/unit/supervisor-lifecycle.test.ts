@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { EngineError } from '../../src/errors.js';
+import type { ContainerState } from '../../src/protocol/messages.js';
 import type { ValidStart } from '../../src/protocol/schema.js';
 import { Supervisor } from '../../src/supervisor/supervisor.js';
 import { resolveRootfs } from '../../src/supervisor/rootfs-check.js';
@@ -76,7 +77,7 @@ test('start: the spec reaches the runtime, memory is attached before go, the wri
 
 test('exits: code -> exited; SIGKILL from elsewhere -> killed 137; a crash -> exited 139', async (t) => {
   const { rt, start } = t.context;
-  const cases: Array<[string, (p: ReturnType<FakeRuntime['of']>) => void, string, number, string | null]> = [
+  const cases: Array<[string, (p: ReturnType<FakeRuntime['of']>) => void, ContainerState, number, string | null]> = [
     ['zero', (p) => p.exit(0), 'exited', 0, null],
     ['thirty-seven', (p) => p.exit(37), 'exited', 37, null],
     ['kill9', (p) => p.kill('SIGKILL'), 'killed', 137, 'SIGKILL'],
@@ -123,7 +124,7 @@ test('a stop while starting aborts it: the command never runs, state stopped', a
   const { sup, rt, start } = t.context;
   rt.script = { ...rt.script, ready: 'manual' };
   const starting = start('early');
-  await new Promise((r) => setImmediate(r));
+  await rt.spawnOf('early');
   t.is(sup.get('early').record.state, 'starting');
   const stopped = sup.stop('early');
   rt.of('early').becomeReady();
@@ -138,8 +139,7 @@ test('a step before exec fails: failed with step and errno; 125, or 127/126 for 
   const { rt, start } = t.context;
   rt.script = { ...rt.script, ready: 'manual' };
   const c1 = start('mnt');
-  await new Promise((r) => setImmediate(r));
-  rt.of('mnt').failSetup('mount-proc', 'ENOTDIR');
+  (await rt.spawnOf('mnt')).failSetup('mount-proc', 'ENOTDIR');
   const rec1 = (await c1).record;
   await (await c1).done;
   t.is(rec1.state, 'failed');
@@ -210,14 +210,17 @@ test('ids: taken while live and after exit until rm; rm refuses a live one, free
   const live = await t.throwsAsync(start('x'), { instanceOf: EngineError });
   t.is(live?.code, 'conflict');
   t.regex(live!.message, /already in use by a running container/);
-  t.is(t.throws(() => sup.rm('x'), { instanceOf: EngineError })?.code, 'failed_precondition');
+  t.is((await t.throwsAsync(sup.rm('x'), { instanceOf: EngineError }))?.code, 'failed_precondition');
   rt.of('x').exit(0);
   await c.done;
   const ended = await t.throwsAsync(start('x'), { instanceOf: EngineError });
   t.regex(ended!.message, /engine rm x/);
   fs.writeFileSync(c.record.logPath, 'old');
-  sup.rm('x');
+  fs.writeFileSync(`${c.record.logPath}.1`, 'older');
+  await sup.rm('x');
   t.deepEqual(logs.forgotten, ['x']);
+  t.false(fs.existsSync(c.record.logPath), 'the log is gone when rm answers');
+  t.false(fs.existsSync(`${c.record.logPath}.1`));
   t.is(t.throws(() => sup.get('x'), { instanceOf: EngineError })?.code, 'not_found');
   const reused = await start('x');
   t.is(reused.record.state, 'running');

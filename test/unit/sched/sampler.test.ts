@@ -2,8 +2,9 @@
 
 import test from 'ava';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { onlineCpus } from '../../src/sched/cpus.js';
-import { CpuSampler, cpuUseSeries, processTree, readCpuTicks, readProcCpu, summarize, timeToCpu, type Sample } from '../../bench/sched/sampler.js';
+import { onlineCpus } from '../../../src/sched/cpus.js';
+import { CpuSampler, cpuUseSeries, processTree, readCpuTicks, readProcCpu, summarize, timeToCpu, type Sample } from '../../../bench/sched/sampler.js';
+import { when } from '../../support/skip.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const hasTaskset = spawnSync('taskset', ['--version']).status === 0;
@@ -132,8 +133,8 @@ test('timeToCpu interpolates between samples; cpuUseSeries skips ended processes
   t.is(cpuUseSeries(s, 200).length, 4, 'short intervals left out');
 });
 
-const pinned = hasTaskset ? test.serial : test.skip;
-pinned(`two loops pinned to one CPU in one session, nice 0 vs +10: the nice 0 one gets more${hasTaskset ? '' : ' (skipped: no taskset)'}`, async (t) => {
+const pinned = when(test, hasTaskset ? null : 'no taskset').serial;
+pinned('two loops pinned to one CPU in one session, nice 0 vs +10: the nice 0 one gets more', async (t) => {
   const cpu = String(onlineCpus().at(-1));
   // Same session as this test (autogroup or not), so plain nice decides: weights 1024 vs 110.
   const a = busy(['taskset', '-c', cpu, 'nice', '-n', '0']);

@@ -3,8 +3,8 @@ import test from 'ava';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { tailStart } from '../../src/logging/reader.js';
-import { tempDir } from './helpers.js';
+import { tailStart } from '../../../src/logging/reader.js';
+import { tempDir } from '../../support/log-writer.js';
 
 let dir: string;
 test.before(() => {

@@ -1,7 +1,7 @@
 // The kernel's nice-to-weight table and the shares it predicts.
 
 import test from 'ava';
-import { NICE_TO_WEIGHT, niceToWeight, predictedRatio, predictedShare } from '../../bench/sched/weights.js';
+import { NICE_TO_WEIGHT, niceToWeight, predictedRatio, predictedShare } from '../../../bench/sched/weights.js';
 
 test('sched_prio_to_weight: 40 entries, anchors as in kernel/sched/core.c', (t) => {
   t.is(NICE_TO_WEIGHT.length, 40);

@@ -1,8 +1,8 @@
 // The experiment's report: verdicts, tables and charts from synthetic results (no root needed).
 
 import test from 'ava';
-import type { ScenarioResult } from '../../bench/sched/experiment.js';
-import { markdown, ratioChart, summaryTable, timelineChart, verdict, type RunInfo } from '../../bench/sched/report.js';
+import type { ScenarioResult } from '../../../bench/sched/experiment.js';
+import { markdown, ratioChart, summaryTable, timelineChart, verdict, type RunInfo } from '../../../bench/sched/report.js';
 
 function pair(id: string, nices: [number, number], predicted: number, measured: number, other: number): ScenarioResult {
   const c = (name: string, nice: number, share: number) => ({

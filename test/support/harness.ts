@@ -1,5 +1,7 @@
-// End-to-end harness: a real supervisor process on its own socket and state directory, the real
-// CLI, and per-test copies of the busybox rootfs that `make` builds at ./rootfs-base.
+// The one harness for everything that drives a real supervisor: end-to-end tests and benches.
+// A real `engine supervisor` process on its own socket and state directory (under a temp dir
+// named engine-test-*, which scripts/run-ava.mjs uses to stop supervisors a timed-out test file
+// left behind), the real CLI, and per-test copies of ./rootfs-base.
 
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -7,22 +9,14 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { CLI_ENTRY, REPO_ROOT } from '../../src/paths.js';
-import { encodeJson } from '../../src/protocol/framing.js';
 import { call } from '../../src/cli/client.js';
-import type { Reply, Request } from '../../src/protocol/messages.js';
+import { CLI_ENTRY } from '../../src/paths.js';
+import { encodeJson } from '../../src/protocol/framing.js';
+import type { ContainerRecord, Reply, Request, StartRequest, SupervisorInfo } from '../../src/protocol/messages.js';
+import { until } from './process.js';
+import { ROOTFS_BASE } from './skip.js';
 
 const execFileP = promisify(execFile);
-export const ROOTFS_BASE = path.join(REPO_ROOT, 'rootfs-base');
-export const isRoot = process.getuid?.() === 0;
-/** Why end-to-end tests cannot run here, or null when they can. */
-export const e2eSkipReason: string | null = !isRoot
-  ? 'needs root (namespaces, mounts)'
-  : !fs.existsSync(path.join(ROOTFS_BASE, 'bin/busybox'))
-    ? 'needs ./rootfs-base (run make)'
-    : !fs.existsSync(CLI_ENTRY)
-      ? 'needs the compiled CLI (run make)'
-      : null;
 
 export interface Result {
   code: number | null;
@@ -31,39 +25,15 @@ export interface Result {
   stderr: string;
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-/** Polls until fn returns a truthy value or the deadline passes (then throws `what`). */
-export async function until<T>(what: string, fn: () => T | Promise<T>, timeoutMs = 10_000, everyMs = 20): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
-
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !/^\d+ \(.*\) Z/.test(stat);
-  } catch {
-    return false;
-  }
-}
-
-/** Runs the CLI. */
-export function runEngine(args: string[], env: NodeJS.ProcessEnv = {}, opts: { input?: string; timeoutMs?: number } = {}): Promise<Result> {
+/** Runs the CLI (node + the compiled entry, as the launcher does) to completion. */
+export function runEngine(args: string[], env: NodeJS.ProcessEnv = {}, opts: { input?: string | Buffer; timeoutMs?: number } = {}): Promise<Result> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [CLI_ENTRY, ...args], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
+    child.stdin.on('error', () => {});
     child.stdin.end(opts.input ?? '');
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
     child.on('close', (code, signal) => {
@@ -73,7 +43,7 @@ export function runEngine(args: string[], env: NodeJS.ProcessEnv = {}, opts: { i
   });
 }
 
-/** Sends raw bytes to a socket and collects whatever comes back until the supervisor closes. */
+/** Sends raw bytes to a socket and collects whatever comes back until the peer closes. */
 export function rawExchange(socket: string, bytes: Buffer | null, opts: { endAfterWrite?: boolean; timeoutMs?: number } = {}): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const s = net.connect(socket);
@@ -101,10 +71,23 @@ export function firstMessage(buf: Buffer): { ok: boolean; error?: { code: string
   return JSON.parse(buf.subarray(5, 5 + len).toString('utf8'));
 }
 
+export interface SupervisorOptions {
+  graceMs?: number;
+  /** more `engine supervisor` arguments (e.g. a base rootfs, --memory-enforcer) */
+  args?: string[];
+  /** run the supervisor under `taskset -c CPUS` */
+  cpus?: string;
+  /** an existing directory to use instead of a new temp dir (restart after a crash) */
+  dir?: string;
+  /** node options for the supervisor process (e.g. --cpu-prof) */
+  nodeArgs?: string[];
+}
+
 export class Supervisor {
   readonly socket: string;
   readonly stateDir: string;
   proc!: ChildProcess;
+  /** everything the supervisor wrote on stderr (its pino log) */
   log = '';
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }> = Promise.resolve({ code: null, signal: null });
 
@@ -113,16 +96,17 @@ export class Supervisor {
     this.stateDir = path.join(dir, 'state');
   }
 
-  static async start(opts: { graceMs?: number; args?: string[] } = {}): Promise<Supervisor> {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'engine-test-'));
-    const sup = new Supervisor(dir);
+  static async start(opts: SupervisorOptions = {}): Promise<Supervisor> {
+    const sup = new Supervisor(opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'engine-test-')));
     await sup.launch(opts);
     return sup;
   }
 
-  async launch(opts: { graceMs?: number; args?: string[] } = {}): Promise<void> {
-    const args = [CLI_ENTRY, 'supervisor', '--socket', this.socket, '--state-dir', this.stateDir, '--grace-ms', String(opts.graceMs ?? 2000), ...(opts.args ?? [])];
-    this.proc = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  /** Starts the supervisor process and waits until it answers (again, after a kill: same dir). */
+  async launch(opts: SupervisorOptions = {}): Promise<void> {
+    const args = [...(opts.nodeArgs ?? []), CLI_ENTRY, 'supervisor', '--socket', this.socket, '--state-dir', this.stateDir, '--grace-ms', String(opts.graceMs ?? 2000), ...(opts.args ?? [])];
+    const [file, argv] = opts.cpus ? ['taskset', ['-c', opts.cpus, process.execPath, ...args]] : [process.execPath, args];
+    this.proc = spawn(file, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
     this.proc.stderr!.on('data', (d) => (this.log += d));
     this.exit = new Promise((resolve) => this.proc.on('exit', (code, signal) => resolve({ code, signal })));
     let exited = false;
@@ -130,7 +114,7 @@ export class Supervisor {
     await until('the supervisor to answer', async () => {
       if (exited) throw new Error(`supervisor exited at start: ${this.log.trim()}`);
       return (await this.ping()) !== null;
-    });
+    }, 20_000);
   }
 
   get pid(): number {
@@ -147,8 +131,14 @@ export class Supervisor {
     }
   }
 
+  /** The CLI, as a user runs it. */
   engine(...args: string[]): Promise<Result> {
     return runEngine(args, { ENGINE_SOCKET: this.socket });
+  }
+
+  /** The CLI with stdin and a deadline. */
+  engineWith(opts: { input?: string | Buffer; timeoutMs?: number }, ...args: string[]): Promise<Result> {
+    return runEngine(args, { ENGINE_SOCKET: this.socket }, opts);
   }
 
   /** One request straight over the socket (no CLI process): for loops of many requests. */
@@ -157,9 +147,37 @@ export class Supervisor {
   }
 
   async inspect(id: string): Promise<Record<string, any>> {
-    const r = await this.engine('inspect', id);
-    if (r.code !== 0) throw new Error(`inspect ${id}: ${r.stderr}`);
-    return JSON.parse(r.stdout);
+    const r = await this.call({ verb: 'inspect', id });
+    if (!r.ok || r.event !== 'record') throw new Error(`inspect ${id}: unexpected reply ${JSON.stringify(r)}`);
+    return r.record;
+  }
+
+  async info(resetLoopDelay = false): Promise<SupervisorInfo> {
+    const r = await this.call({ verb: 'info', resetLoopDelay });
+    if (!r.ok || r.event !== 'info') throw new Error(`info: unexpected reply ${JSON.stringify(r)}`);
+    return r.info;
+  }
+
+  /** Starts a container over the socket; throws unless it is running. */
+  async startContainer(req: Omit<StartRequest, 'verb'>): Promise<ContainerRecord> {
+    const r = await this.call({ verb: 'start', ...req });
+    if (!r.ok || r.event !== 'started') throw new Error(`start ${req.id}: unexpected reply ${JSON.stringify(r)}`);
+    if (r.record.state !== 'running') throw new Error(`start ${req.id}: ${r.record.state} (${r.record.reason ?? 'no reason'})`);
+    return r.record;
+  }
+
+  /** Removes a container whatever its state (stop with no grace first). */
+  async remove(id: string): Promise<void> {
+    await this.call({ verb: 'stop', id, timeoutMs: 0 }).catch(() => {});
+    await this.call({ verb: 'rm', id }).catch(() => {});
+  }
+
+  logOf(id: string): string {
+    try {
+      return fs.readFileSync(path.join(this.stateDir, 'logs', `${id}.log`), 'utf8');
+    } catch {
+      return '';
+    }
   }
 
   /** A private copy of the busybox rootfs. */
@@ -167,14 +185,6 @@ export class Supervisor {
     const dir = path.join(this.dir, name);
     await execFileP('cp', ['-a', ROOTFS_BASE, dir]);
     return dir;
-  }
-
-  /** SIGTERM, as an operator's shutdown: resolves its exit code and how long it took. */
-  async terminate(): Promise<{ code: number | null; tookMs: number }> {
-    const began = Date.now();
-    this.proc.kill('SIGTERM');
-    const { code } = await this.exit;
-    return { code, tookMs: Date.now() - began };
   }
 
   /**
@@ -192,19 +202,22 @@ export class Supervisor {
     return dir;
   }
 
-  async stop(): Promise<void> {
+  /** SIGTERM, as an operator's shutdown: resolves its exit code and how long it took. */
+  async terminate(): Promise<{ code: number | null; tookMs: number }> {
+    const began = Date.now();
+    this.proc.kill('SIGTERM');
+    const { code } = await this.exit;
+    return { code, tookMs: Date.now() - began };
+  }
+
+  /** Orderly shutdown (SIGKILL after 15 s), then the temp dir is removed. */
+  async stop(opts: { keepDir?: boolean } = {}): Promise<void> {
     if (this.proc.exitCode === null && this.proc.signalCode === null) {
       this.proc.kill('SIGTERM');
       const timer = setTimeout(() => this.proc.kill('SIGKILL'), 15_000);
       await this.exit;
       clearTimeout(timer);
     }
-    fs.rmSync(this.dir, { recursive: true, force: true });
+    if (!opts.keepDir) fs.rmSync(this.dir, { recursive: true, force: true });
   }
-}
-
-/** `test` when end-to-end tests can run here; otherwise `test.skip` with the reason in the title. */
-export function e2eOnly<T extends (title: string, ...rest: any[]) => unknown>(test: T & { skip: T }): T {
-  if (!e2eSkipReason) return test;
-  return ((title: string, ...rest: any[]) => test.skip(`${title} (skipped: ${e2eSkipReason})`, ...rest)) as T;
 }

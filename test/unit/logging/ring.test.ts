@@ -1,12 +1,12 @@
 // Ring unit tests (layout: src/logging/ring.ts) and a seeded random sequence across real Workers.
-// The Worker side is compiled JS (dist/test/logging/ring-fuzz.worker.js): run `npx tsc` first (make test does).
+// The Worker side is compiled JS (dist/test/unit/logging/ring-fuzz.worker.js): run `npx tsc` first (make test does).
 import test from 'ava';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import {
   REC_DATA, REC_EOF, REC_HEADER, Ring, W_READ, W_WRITE, createRingBuffer, EOF_CUT,
-} from '../../src/logging/ring.js';
-import { REPO_ROOT } from '../../src/paths.js';
+} from '../../../src/logging/ring.js';
+import { REPO_ROOT } from '../../../src/paths.js';
 
 const bytes = (n: number, start = 0): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (start + i * 7) & 0xff);
 
@@ -114,7 +114,7 @@ interface FuzzResult { role: string; records: number; bytes: number; wraps: numb
 
 function runFuzz(role: string, ring: SharedArrayBuffer, seed: number, count: number, maxLen: number): Promise<FuzzResult> {
   return new Promise((resolve, reject) => {
-    const w = new Worker(path.join(REPO_ROOT, 'dist/test/logging/ring-fuzz.worker.js'), { workerData: { role, ring, seed, count, maxLen } });
+    const w = new Worker(path.join(REPO_ROOT, 'dist/test/unit/logging/ring-fuzz.worker.js'), { workerData: { role, ring, seed, count, maxLen } });
     w.once('message', resolve);
     w.once('error', reject);
   });

@@ -4,7 +4,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { bin, ensureWorkloads, exited, lines, probePattern, runToEnd } from './helpers.js';
+import { exited, lines, runToEnd } from '../support/process.js';
+import { bin, ensureWorkloads, probePattern } from '../support/workloads.js';
 
 test.before(() => ensureWorkloads());
 
@@ -18,9 +19,16 @@ function vmRssKiB(pid: number): number {
 }
 
 test('memory_hog: RSS grows by a chunk per step, read as each step is reported', async (t) => {
-  // 8 MiB a second, the seed's rate. Each VmRSS is read when a step's line arrives: it must
-  // cover the total reported so far. Lines can arrive late under load (the hog does not wait
-  // for us), so growth is checked over the whole run, which tolerates ~2 s of lag.
+  // With a step of an hour, the first line is all that can have happened when it is read (how late
+  // it is read does not matter): RSS holds one chunk and not two.
+  const one = spawn(bin('memory_hog'), ['8', '3600000'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  t.teardown(() => one.kill('SIGKILL'));
+  await lines(one).next(/^allocation=1 chunk=8MB total=8MB$/);
+  const first = vmRssKiB(one.pid!);
+  t.true(first >= 8 * 1024 && first < 16 * 1024, `after one 8 MiB step VmRSS is ${first} kB`);
+  one.kill('SIGTERM');
+  t.is((await exited(one)).signal, 'SIGTERM');
+  // Steps at the seed's rate: every reading covers the total reported so far, and never shrinks.
   const child = spawn(bin('memory_hog'), ['8', '1000', '--max', '32', '--hold'], { stdio: ['ignore', 'pipe', 'inherit'] });
   t.teardown(() => child.kill('SIGKILL'));
   const out = lines(child);
@@ -35,7 +43,6 @@ test('memory_hog: RSS grows by a chunk per step, read as each step is reported',
     t.true(kib >= step * 8 * 1024, `step ${step}: VmRSS ${kib} kB < ${step * 8} MiB`);
   }
   for (let i = 1; i < rss.length; i++) t.true(rss[i]! >= rss[i - 1]!, `RSS shrank: ${rss.join(' ')}`);
-  t.true(rss[3]! - rss[0]! >= 16 * 1024, `RSS grew only ${rss[3]! - rss[0]!} kB over 3 steps: ${rss.join(' ')}`);
   await out.next(/^memory_hog reached max total=32MB$/);
   // --hold keeps the memory after the max is reached
   t.true(vmRssKiB(child.pid!) >= 32 * 1024);
@@ -53,7 +60,8 @@ test('memory_hog: defaults are 8 MiB per step (first step reported at once)', as
 });
 
 test('memory_hog: --max exits 0 after the last step; --fast does not pause', async (t) => {
-  const r = await runToEnd(bin('memory_hog'), ['--fast', '--max', '64', '16', '5000']);
+  // A step of an hour: only --fast lets this end before runToEnd's deadline kills it.
+  const r = await runToEnd(bin('memory_hog'), ['--fast', '--max', '64', '16', '3600000']);
   t.is(r.code, 0, r.stderr);
   t.deepEqual(r.stdout.trim().split('\n'), [
     'allocation=1 chunk=16MB total=16MB',
@@ -62,7 +70,6 @@ test('memory_hog: --max exits 0 after the last step; --fast does not pause', asy
     'allocation=4 chunk=16MB total=64MB',
     'memory_hog reached max total=64MB',
   ]);
-  t.true(r.ms < 4000, `took ${r.ms} ms despite --fast`);
 });
 
 test('memory_hog: a failed malloc is reported and exits 1', async (t) => {
@@ -83,10 +90,10 @@ test('cpu_hog: runs for its duration, reports each second, ends with the final l
   );
   t.truthy(m, ls[1]);
   t.true(Number(m![1]) > 0);
-  t.true(Number(m![2]) >= 2000 && Number(m![2]) < 3500, `elapsed_ms=${m![2]}`);
+  t.true(Number(m![2]) >= 2000, `elapsed_ms=${m![2]}`);
   t.true(Number(m![3]) > 0);
   t.true(Number(m![4]) > 0);
-  t.true(r.ms >= 1990 && r.ms < 6000, `wall ${r.ms} ms`);
+  t.true(r.ms >= 1990, `wall ${r.ms} ms`);
 });
 
 test('io_pulse: writes and fsyncs one line per pulse, reports each, then a final line', async (t) => {
@@ -182,10 +189,19 @@ test('probe stdin: eof, data and blocked', async (t) => {
 });
 
 test('probe mounts: prints /proc/self/mountinfo', async (t) => {
-  const r = await runToEnd(bin('probe'), ['mounts']);
-  t.is(r.code, 0);
-  t.regex(r.stdout, /^\d+ \d+ \d+:\d+ \S+ \/ /m);
-  t.is(r.stdout, readFileSync('/proc/self/mountinfo', 'utf8'));
+  // The host's mount table may change while the probe runs (other programs mount): compare with
+  // a table that was the same before and after the probe read it.
+  for (let attempt = 1; ; attempt++) {
+    const before = readFileSync('/proc/self/mountinfo', 'utf8');
+    const r = await runToEnd(bin('probe'), ['mounts']);
+    const after = readFileSync('/proc/self/mountinfo', 'utf8');
+    t.is(r.code, 0);
+    t.regex(r.stdout, /^\d+ \d+ \d+:\d+ \S+ \/ /m);
+    if (before === after || attempt === 20) {
+      t.is(r.stdout, after);
+      return;
+    }
+  }
 });
 
 test('probe nice and cpus follow nice and taskset', async (t) => {

@@ -5,7 +5,7 @@
 // straddling records under real concurrency.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { REC_DATA, REC_EOF, REC_HEADER, Ring, W_WRITE, align8 } from '../../src/logging/ring.js';
+import { REC_DATA, REC_EOF, REC_HEADER, Ring, W_WRITE, align8 } from '../../../src/logging/ring.js';
 
 export interface FuzzTask {
   role: 'produce' | 'consume';
