@@ -11,8 +11,10 @@ include $(wildcard mk/*.mk)
 NODE_MODULES_STAMP := node_modules/.package-lock.json
 TS_SOURCES := $(shell find src workers bench test/support -name "*.ts" 2>/dev/null) $(shell find test -name "*.worker.ts" 2>/dev/null)
 ADDON := native/build/Release/engine_native.node
+# The container's first program (native/init): static, so it needs nothing from the container.
+INIT := native/bin/engine-init
 
-.PHONY: all deps debs build ts typecheck native workloads rootfs demo test test-unit clean
+.PHONY: all deps debs build ts typecheck native init workloads rootfs demo test test-unit clean
 
 all: build rootfs
 
@@ -26,7 +28,7 @@ $(NODE_MODULES_STAMP): package.json package-lock.json
 debs:
 	@scripts/ensure-debs.sh busybox-static
 
-build: deps ts native workloads
+build: deps ts native init workloads
 
 ts: dist/.stamp
 dist/.stamp: $(TS_SOURCES) tsconfig.json $(NODE_MODULES_STAMP)
@@ -38,8 +40,13 @@ typecheck: ts
 	npx tsc -p test/tsconfig.json
 
 native: $(ADDON)
-$(ADDON): $(wildcard native/src/*.cc native/src/*.h) native/binding.gyp $(wildcard module/*.h) $(NODE_MODULES_STAMP)
+$(ADDON): $(wildcard native/src/*.cc native/src/*.h) native/init/plan.h native/binding.gyp $(wildcard module/*.h) $(NODE_MODULES_STAMP)
 	cd native && npx node-gyp rebuild --silent
+
+init: $(INIT)
+$(INIT): $(wildcard native/init/*.c native/init/*.h)
+	@mkdir -p native/bin
+	gcc -static -O2 -Wall -Wextra -Werror -o $@.tmp.$$$$ $(filter %.c,$^) && mv -f $@.tmp.$$$$ $@
 
 rootfs: rootfs-base/.engine-rootfs
 rootfs-base/.engine-rootfs: $(WORKLOAD_BINS) dist/.stamp
@@ -55,6 +62,6 @@ test-unit: build
 	npm run --silent test:unit
 
 clean:
-	rm -rf dist native/build workloads/bin test-results
+	rm -rf dist native/build native/bin workloads/bin test-results
 	-$(MAKE) -C module clean
 

@@ -18,7 +18,9 @@ for (;;) {
 }
 const ava = ['npx', 'ava', '--tap', ...argv];
 const [file, ...args] = asUser === null ? ava : ['setpriv', `--reuid=${asUser}`, `--regid=${asUser}`, '--clear-groups', ...ava];
-const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+// The harness names its temp dirs engine-e2e-<this pid>-*: the leftovers stopped below are this
+// run's own, never those of another run on the same machine.
+const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ENGINE_TEST_RUN: String(process.pid) } });
 let passed = 0, failed = 0, skipped = 0;
 const rl = createInterface({ input: child.stdout });
 rl.on('line', (line) => {
@@ -35,7 +37,7 @@ async function stopLeftoverSupervisors() {
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
       const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      if (argv.includes('supervisor') && argv.some((a) => a.includes('/engine-test-'))) leftovers.push(Number(pid));
+      if (argv.includes('supervisor') && argv.some((a) => a.includes(`/engine-e2e-${process.pid}-`))) leftovers.push(Number(pid));
     } catch { /* gone */ }
   }
   const alive = (pid) => { try { process.kill(pid, 0); return true; } catch { return false; } };

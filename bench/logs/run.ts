@@ -10,7 +10,7 @@
 //
 // (d)/(e) drive LogPipelineImpl in this process, as the supervisor does: with --feed container
 // (the default when root and ./rootfs-base exist) the writer runs in a real container created by the
-// runtime (src/runtime/container-process.ts: PID/UTS/mount/IPC namespaces, pivot_root into a copy of
+// runtime (src/runtime/native-runtime.ts: PID/UTS/mount/IPC namespaces, pivot_root into a copy of
 // rootfs-base holding the writer) whose stdout+stderr is the pipe handed to attach(); with --feed
 // process the writer is a plain child process on the same kind of pipe. Containers (or processes)
 // are all created and started first, wait at a gate (SIGUSR1 in containers, a byte on stdin for
@@ -30,6 +30,7 @@ import path from 'node:path';
 import { LogPipelineImpl } from '../../src/logging/pipeline.js';
 import { native } from '../../src/native/addon.js';
 import { LogVerifier } from './verify.js';
+import type { ContainerHandle } from '../../src/runtime/types.js';
 import { REPO_ROOT } from '../../src/paths.js';
 
 const BIN = path.join(REPO_ROOT, 'bench/logs/bin');
@@ -210,18 +211,18 @@ async function runCats(streams: number, bytes: number, dir: string, tag: string,
 async function runContainers(
   p: LogPipelineImpl, streams: number, bytes: number, dir: string, tag: string, onGo: () => void, rootfs: string,
 ): Promise<string[]> {
-  const { ContainerProcess } = await import('../../src/runtime/container-process.js');
+  const { nativeRuntime } = await import('../../src/runtime/native-runtime.js');
   const io = native();
   const per = Math.floor(bytes / streams);
   const files: string[] = [];
   const done: Promise<unknown>[] = [];
-  const containers: InstanceType<typeof ContainerProcess>[] = [];
+  const containers: ContainerHandle[] = [];
   for (let i = 0; i < streams; i++) {
     const [r, w] = io.pipe();
     const id = `${tag}-${i}`;
     const file = path.join(dir, `${id}.log`);
     files.push(file);
-    const c = new ContainerProcess({
+    const c = await nativeRuntime.spawn({
       id: `b${i}`, rootfs, argv: ['/writer', String(per), '65536', String(i), 'signal'], nice: 0, cpus: null, outFd: w,
     });
     io.closeFd(w);

@@ -4,7 +4,7 @@
 #pragma once
 #include <napi.h>
 
-void InitSpawn(Napi::Env env, Napi::Object exports);      // spawn.cc: clone into namespaces, go, kill
+void InitSpawn(Napi::Env env, Napi::Object exports);      // spawn.cc: clone + exec engine-init, pidfds, memfds, fd passing
 void InitExitWatch(Napi::Env env, Napi::Object exports);  // exit_watch.cc: pidfd exit watching on the loop
 void InitFdio(Napi::Env env, Napi::Object exports);       // fdio.cc: pipe sizing, reads into shared memory, poll
 void InitMonitor(Napi::Env env, Napi::Object exports);    // monitor.cc: /dev/container_monitor ioctls and events

@@ -1,35 +1,38 @@
-// Container creation: clone() into new PID, UTS, mount and IPC namespaces, prepare the root
-// filesystem, then wait for the supervisor's "go" before executing the command.
+// Creating a container's first process: a vfork-style clone (CLONE_VM | CLONE_VFORK) into the
+// namespaces the caller asks for, that puts the given descriptors at 0..n-1 and execs engine-init
+// (native/init), which carries out the plan. The addon holds no policy: flags, descriptors and
+// the plan are all decided in TypeScript.
 //
-// Why fork-style (no CLONE_VM, no CLONE_VFORK): the child must be able to stop and wait for the
-// supervisor (cgroup placement, monitor registration) while the supervisor's event loop keeps
-// running. A fork-style child has its own copy of memory, so the parent returns at once.
-//
-// Rules for the child (it is a copy of a multithreaded process): only async-signal-safe calls,
-// no allocation. Everything it needs (strings, argv, envp, exec candidates, messages) is built
-// before clone() in a ChildPlan. Failures are reported to the parent as a StatusRecord
-// { step, err } on the status pipe, which is close-on-exec: EOF after "go" means exec succeeded.
+// Why vfork-style: the child shares the runtime's memory until it execs, so nothing of the
+// (large, multithreaded) Node process is copied. CLONE_VFORK suspends only the calling thread
+// until the child execs, which on a busy machine can take as long as the scheduler takes to run
+// the child (tens of milliseconds seen under load): so the clone runs on a worker thread of the
+// libuv pool (spawnInit calls back on the loop), and the event loop never waits for it. The child
+// runs on its own small stack and makes only system calls: no allocation, no Node signal handler
+// (all signals are blocked on the cloning thread, and engine-init resets them).
 
 #include "addon.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/nsfs.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/mount.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/sysmacros.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "spawn_status.h"
+#include "../init/plan.h"
 
 #ifndef CLONE_PIDFD
 #define CLONE_PIDFD 0x00001000
@@ -40,176 +43,45 @@
 
 namespace {
 
-struct DevNode {
-  const char* path;
-  unsigned major;
-  unsigned minor;
+struct ChildArgs {
+  int execFd;               // engine-init as a descriptor (a sealed memfd), or -1
+  const char* execPath;     // or as a path
+  char* const* argv;
+  char* const* envp;
+  const int* fds;           // child fd i <- parent fd fds[i] (-1: closed)
+  int nfds;
+  volatile int err;         // set by the child when exec fails (the memory is shared)
 };
-
-// The minimal /dev of CONTRACT.md, as runc and crun create it.
-const DevNode kDevNodes[] = {
-    {"dev/null", 1, 3},   {"dev/zero", 1, 5},    {"dev/full", 1, 7},
-    {"dev/random", 1, 8}, {"dev/urandom", 1, 9}, {"dev/tty", 5, 0},
-};
-
-const char* const kDevLinks[][2] = {
-    {"/proc/self/fd", "dev/fd"},
-    {"/proc/self/fd/0", "dev/stdin"},
-    {"/proc/self/fd/1", "dev/stdout"},
-    {"/proc/self/fd/2", "dev/stderr"},
-};
-
-struct ChildPlan {
-  std::string rootfs;
-  std::string hostname;
-  std::vector<std::string> argvStore, envStore, candidateStore;
-  std::vector<char*> argv, envp;
-  std::vector<const char*> candidates;
-  std::string notFoundMsg, notExecMsg;  // written to the log when exec fails
-  int nice = 0;
-  bool setNice = false;
-  cpu_set_t cpus;
-  bool setCpus = false;
-  bool newSession = true;
-  int outFd = -1;     // write end of the log pipe: becomes stdout and stderr
-  int statusFd = -1;  // child -> parent: StatusRecord
-  int goFd = -1;      // parent -> child: one byte 'g'
-};
-
-// --- child side: async-signal-safe only ------------------------------------------------------
-
-void WriteAll(int fd, const void* buf, size_t len) {
-  const char* p = static_cast<const char*>(buf);
-  while (len > 0) {
-    ssize_t n = write(fd, p, len);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;
-    p += n;
-    len -= static_cast<size_t>(n);
-  }
-}
-
-void Report(const ChildPlan* plan, int step, int err, int flags = 0) {
-  StatusRecord rec = {step, err, flags, 0};
-  WriteAll(plan->statusFd, &rec, sizeof rec);
-}
-
-[[noreturn]] void Fail(const ChildPlan* plan, int step) {
-  Report(plan, step, errno);
-  _exit(kExitSetupFailed);
-}
-
-// The kernel's struct sigaction (x86_64 rt_sigaction ABI). The raw system call is used because
-// glibc's sigaction() refuses its reserved signals 32 and 33, and an ignored disposition of those
-// inherited from the supervisor's parent would otherwise survive exec.
-struct KernelSigaction {
-  void (*handler)(int);
-  unsigned long flags;
-  void (*restorer)(void);
-  unsigned long mask;
-};
-
-void ResetSignals() {
-  KernelSigaction dfl = {SIG_DFL, 0, nullptr, 0};
-  for (int sig = 1; sig < NSIG; sig++) {
-    if (sig == SIGKILL || sig == SIGSTOP) continue;
-    syscall(SYS_rt_sigaction, sig, &dfl, nullptr, sizeof dfl.mask);
-  }
-}
-
-void MakeDev(const ChildPlan* plan) {
-  if (mkdir("dev", 0755) < 0 && errno != EEXIST) Fail(plan, kStepMountDev);
-  if (mount("tmpfs", "dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k") < 0)
-    Fail(plan, kStepMountDev);
-  for (const DevNode& d : kDevNodes) {
-    if (mknod(d.path, S_IFCHR | 0666, makedev(d.major, d.minor)) < 0) Fail(plan, kStepMknod);
-  }
-  for (const auto& link : kDevLinks) {
-    if (symlink(link[0], link[1]) < 0) Fail(plan, kStepMountDev);
-  }
-  // POSIX shared memory lives in /dev/shm; the IPC namespace gives it a private tmpfs.
-  if (mkdir("dev/shm", 01777) < 0 || mount("shm", "dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=65536k") < 0)
-    Fail(plan, kStepMountDev);
-}
-
-// Makes the current directory (the bind-mounted rootfs) the root. Returns the flags to report.
-int EnterRoot(const ChildPlan* plan) {
-  // pivot_root(".", ".") stacks the old root on top of the new one; unmounting it leaves the
-  // new root alone, with no put_old directory needed (the trick runc uses).
-  if (syscall(SYS_pivot_root, ".", ".") == 0) {
-    if (umount2(".", MNT_DETACH) < 0) Fail(plan, kStepUmountOld);
-    if (chdir("/") < 0) Fail(plan, kStepPivotRoot);
-    return 0;
-  }
-  // pivot_root cannot work when the current root is not a mount point (initramfs, some chroots).
-  if (errno != EINVAL) Fail(plan, kStepPivotRoot);
-  if (chroot(".") < 0 || chdir("/") < 0) Fail(plan, kStepPivotRoot);
-  return kFlagUsedChroot;
-}
-
-void SetupStdio(const ChildPlan* plan) {
-  int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
-  if (devnull < 0) Fail(plan, kStepStdio);
-  if (dup2(devnull, 0) < 0 || dup2(plan->outFd, 1) < 0 || dup2(plan->outFd, 2) < 0) Fail(plan, kStepStdio);
-  // Every other descriptor the supervisor had closes at exec: status and go pipes included.
-  if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0) Fail(plan, kStepStdio);
-}
-
-[[noreturn]] void Exec(const ChildPlan* plan) {
-  int lastErr = ENOENT;
-  bool sawNonEnoent = false;
-  for (const char* path : plan->candidates) {
-    execve(path, plan->argv.data(), plan->envp.data());
-    // As execvp does: keep looking past ENOENT/ENOTDIR, remember other failures (EACCES).
-    if (errno != ENOENT && errno != ENOTDIR) {
-      lastErr = errno;
-      sawNonEnoent = true;
-    }
-  }
-  Report(plan, kStepExec, lastErr);
-  const std::string& msg = sawNonEnoent ? plan->notExecMsg : plan->notFoundMsg;
-  WriteAll(2, msg.data(), msg.size());
-  _exit(sawNonEnoent ? kExitNotExecutable : kExitNotFound);
-}
 
 int ChildMain(void* arg) {
-  const ChildPlan* plan = static_cast<const ChildPlan*>(arg);
-  ResetSignals();
-  // A supervisor killed outright must not leave containers behind: killing PID 1 of the
-  // namespace ends every process in it.
-  if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) Fail(plan, kStepPrctl);
-  umask(022);
-  if (plan->newSession && setsid() < 0) Fail(plan, kStepSetsid);
-
-  if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0) Fail(plan, kStepMountPrivate);
-  if (mount(plan->rootfs.c_str(), plan->rootfs.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0)
-    Fail(plan, kStepBindRootfs);
-  if (chdir(plan->rootfs.c_str()) < 0) Fail(plan, kStepBindRootfs);
-  if (mkdir("proc", 0555) < 0 && errno != EEXIST) Fail(plan, kStepMountProc);
-  if (mount("proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) < 0) Fail(plan, kStepMountProc);
-  MakeDev(plan);
-  int flags = EnterRoot(plan);
-
-  if (sethostname(plan->hostname.data(), plan->hostname.size()) < 0) Fail(plan, kStepHostname);
-  if (plan->setNice && setpriority(PRIO_PROCESS, 0, plan->nice) < 0) Fail(plan, kStepNice);
-  if (plan->setCpus && sched_setaffinity(0, sizeof plan->cpus, &plan->cpus) < 0) Fail(plan, kStepAffinity);
-  SetupStdio(plan);
-
-  Report(plan, kStepReady, 0, flags);
-  char go = 0;
-  ssize_t n;
-  do n = read(plan->goFd, &go, 1); while (n < 0 && errno == EINTR);
-  if (n != 1 || go != 'g') _exit(kExitAborted);  // supervisor gone or start cancelled
-
-  sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, nullptr);
-  Exec(plan);
+  ChildArgs* a = static_cast<ChildArgs*>(arg);
+  // Move every source above the target range first, so that a source that is also a target
+  // number is not overwritten before it is copied.
+  int high[256];
+  int base = a->nfds > 64 ? a->nfds : 64;
+  for (int i = 0; i < a->nfds; i++) {
+    high[i] = a->fds[i] < 0 ? -1 : fcntl(a->fds[i], F_DUPFD_CLOEXEC, base);
+    if (a->fds[i] >= 0 && high[i] < 0) goto fail;
+  }
+  for (int i = 0; i < a->nfds; i++) {
+    if (high[i] < 0) {
+      close(i);
+      continue;
+    }
+    if (dup2(high[i], i) < 0) goto fail;  // dup2 clears close-on-exec on i
+  }
+  // Nothing else of the runtime's reaches engine-init.
+  if (syscall(SYS_close_range, static_cast<unsigned>(a->nfds), ~0U, CLOSE_RANGE_CLOEXEC) < 0) goto fail;
+  if (a->execFd >= 0)
+    syscall(SYS_execveat, a->execFd, "", a->argv, a->envp, AT_EMPTY_PATH);
+  else
+    execve(a->execPath, a->argv, a->envp);
+fail:
+  a->err = errno ? errno : EINVAL;
+  _exit(EXIT_SETUP_FAILED);
 }
 
-// --- parent side ------------------------------------------------------------------------------
-
-std::vector<std::string> StringArray(Napi::Env env, Napi::Value v, const char* what) {
+std::vector<std::string> Strings(Napi::Env env, Napi::Value v, const char* what) {
   std::vector<std::string> out;
   if (!v.IsArray()) {
     Napi::TypeError::New(env, std::string(what) + " must be an array of strings").ThrowAsJavaScriptException();
@@ -227,102 +99,131 @@ std::vector<std::string> StringArray(Napi::Env env, Napi::Value v, const char* w
   return out;
 }
 
-std::vector<char*> PointerArray(std::vector<std::string>& store) {
+std::vector<char*> Pointers(std::vector<std::string>& store) {
   std::vector<char*> out;
   for (auto& s : store) out.push_back(s.data());
   out.push_back(nullptr);
   return out;
 }
 
-// createContainer({ rootfs, hostname, argv, candidates, env, nice?, cpus?, outFd, newSession? })
-//   -> { pid, pidfd, statusFd, goFd }
-// rootfs must be an absolute, resolved path; candidates are the absolute paths (inside the new
-// root) to try for argv[0], in order. The caller keeps outFd and should close it after this returns.
-Napi::Value CreateContainer(const Napi::CallbackInfo& info) {
+struct SpawnResult {
+  pid_t pid = -1;
+  int pidfd = -1;
+  int err = 0;
+  const char* syscall = "clone";
+};
+
+// The clone itself: on whichever thread calls it, which is suspended until the child execs.
+SpawnResult DoSpawn(ChildArgs* args, int cloneFlags) {
+  SpawnResult r;
+  const size_t stackSize = 64 * 1024;
+  std::unique_ptr<char[]> stack(new char[stackSize]);
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  r.pid = clone(ChildMain, stack.get() + stackSize, CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD | cloneFlags, args, &r.pidfd);
+  int cloneErr = errno;
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  if (r.pid < 0) {
+    r.err = cloneErr;
+    return r;
+  }
+  if (args->err != 0) {
+    // The child has exited (CLONE_VFORK resumes us at its exit): reap it, report the exec.
+    siginfo_t si;
+    waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(r.pidfd), &si, WEXITED);
+    close(r.pidfd);
+    r.err = args->err;
+    r.syscall = "execve(engine-init)";
+    r.pid = -1;
+  }
+  return r;
+}
+
+// Everything the child reads, owned here until the clone has returned.
+class SpawnWorker : public Napi::AsyncWorker {
+ public:
+  SpawnWorker(Napi::Function cb) : Napi::AsyncWorker(cb) {}
+  std::string execPath;
+  int execFd = -1;
+  std::vector<std::string> argvStore, envStore;
+  std::vector<char*> argv, envp;
+  std::vector<int> fds;
+  int cloneFlags = 0;
+  SpawnResult result;
+
+  void Execute() override {
+    ChildArgs args = {execFd, execPath.c_str(), argv.data(), envp.data(), fds.data(), static_cast<int>(fds.size()), 0};
+    result = DoSpawn(&args, cloneFlags);
+  }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    if (result.pid < 0) {
+      Callback().Call({ErrnoError(env, result.err, result.syscall).Value(), env.Undefined()});
+      return;
+    }
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("pid", Napi::Number::New(env, result.pid));
+    out.Set("pidfd", Napi::Number::New(env, result.pidfd));
+    Callback().Call({env.Null(), out});
+  }
+};
+
+// spawnInit({ exec: fd | path, argv, env, fds, cloneFlags }, callback(err, { pid, pidfd }))
+//   cloneFlags: CLONE_NEW* flags (the caller's choice of new namespaces); the addon adds
+//   CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD. The callback gets an Error when clone or the
+//   exec fails. Bad options throw at once.
+Napi::Value SpawnInit(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsObject()) {
-    Napi::TypeError::New(env, "createContainer(options) needs an options object").ThrowAsJavaScriptException();
+  if (info.Length() < 2 || !info[0].IsObject() || !info[1].IsFunction()) {
+    Napi::TypeError::New(env, "spawnInit(options, callback) needs an options object and a callback").ThrowAsJavaScriptException();
     return env.Undefined();
   }
   Napi::Object o = info[0].As<Napi::Object>();
-  auto plan = std::make_unique<ChildPlan>();
-  plan->rootfs = o.Get("rootfs").ToString().Utf8Value();
-  plan->hostname = o.Get("hostname").ToString().Utf8Value();
-  plan->argvStore = StringArray(env, o.Get("argv"), "argv");
+  std::string execPath;
+  int execFd = -1;
+  Napi::Value exec = o.Get("exec");
+  if (exec.IsNumber()) {
+    execFd = exec.As<Napi::Number>().Int32Value();
+  } else if (exec.IsString()) {
+    execPath = exec.As<Napi::String>().Utf8Value();
+  } else {
+    Napi::TypeError::New(env, "exec must be a descriptor or a path").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  std::vector<std::string> argvStore = Strings(env, o.Get("argv"), "argv");
   if (env.IsExceptionPending()) return env.Undefined();
-  plan->envStore = StringArray(env, o.Get("env"), "env");
+  std::vector<std::string> envStore = Strings(env, o.Get("env"), "env");
   if (env.IsExceptionPending()) return env.Undefined();
-  plan->candidateStore = StringArray(env, o.Get("candidates"), "candidates");
-  if (env.IsExceptionPending()) return env.Undefined();
-  if (plan->argvStore.empty() || plan->candidateStore.empty()) {
-    Napi::TypeError::New(env, "argv and candidates must not be empty").ThrowAsJavaScriptException();
+  if (argvStore.empty()) {
+    Napi::TypeError::New(env, "argv must not be empty").ThrowAsJavaScriptException();
     return env.Undefined();
   }
-  plan->argv = PointerArray(plan->argvStore);
-  plan->envp = PointerArray(plan->envStore);
-  for (auto& c : plan->candidateStore) plan->candidates.push_back(c.c_str());
-  const std::string& cmd = plan->argvStore[0];
-  plan->notFoundMsg = "engine: exec " + cmd + ": command not found\n";
-  plan->notExecMsg = "engine: exec " + cmd + ": permission denied or not an executable\n";
-  if (o.Has("nice") && o.Get("nice").IsNumber()) {
-    plan->setNice = true;
-    plan->nice = o.Get("nice").As<Napi::Number>().Int32Value();
-  }
-  CPU_ZERO(&plan->cpus);
-  if (o.Has("cpus") && o.Get("cpus").IsArray()) {
-    Napi::Array cpus = o.Get("cpus").As<Napi::Array>();
-    for (uint32_t i = 0; i < cpus.Length(); i++) {
-      int cpu = cpus.Get(i).ToNumber().Int32Value();
-      if (cpu >= 0 && cpu < CPU_SETSIZE) CPU_SET(cpu, &plan->cpus);
-    }
-    plan->setCpus = cpus.Length() > 0;
-  }
-  if (o.Has("newSession")) plan->newSession = o.Get("newSession").ToBoolean();
-  plan->outFd = o.Get("outFd").ToNumber().Int32Value();
-
-  int statusPipe[2], goPipe[2];
-  if (pipe2(statusPipe, O_CLOEXEC) < 0) {
-    ErrnoError(env, errno, "pipe2").ThrowAsJavaScriptException();
+  std::vector<int> fds;
+  Napi::Value fv = o.Get("fds");
+  if (!fv.IsArray() || fv.As<Napi::Array>().Length() > 256) {
+    Napi::TypeError::New(env, "fds must be an array of at most 256 descriptors").ThrowAsJavaScriptException();
     return env.Undefined();
   }
-  if (pipe2(goPipe, O_CLOEXEC) < 0) {
-    int err = errno;
-    close(statusPipe[0]);
-    close(statusPipe[1]);
-    ErrnoError(env, err, "pipe2").ThrowAsJavaScriptException();
+  for (uint32_t i = 0; i < fv.As<Napi::Array>().Length(); i++) fds.push_back(fv.As<Napi::Array>().Get(i).ToNumber().Int32Value());
+  int cloneFlags = o.Get("cloneFlags").ToNumber().Int32Value();
+  const int allowed = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWUSER | CLONE_NEWCGROUP;
+  if (cloneFlags & ~allowed) {
+    Napi::TypeError::New(env, "cloneFlags may hold only CLONE_NEW* namespace flags").ThrowAsJavaScriptException();
     return env.Undefined();
   }
-  plan->statusFd = statusPipe[1];
-  plan->goFd = goPipe[0];
-
-  // The child runs on this stack in its own copy of memory; the parent frees it after clone.
-  const size_t stackSize = 256 * 1024;
-  std::unique_ptr<char[]> stack(new char[stackSize]);
-  int pidfd = -1;
-  sigset_t all, old;
-  sigfillset(&all);
-  // No signal handler of Node's may run in the child before ResetSignals.
-  pthread_sigmask(SIG_SETMASK, &all, &old);
-  pid_t pid = clone(ChildMain, stack.get() + stackSize,
-                    CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWNS | CLONE_NEWIPC | CLONE_PIDFD | SIGCHLD,
-                    plan.get(), &pidfd);
-  int cloneErr = errno;
-  pthread_sigmask(SIG_SETMASK, &old, nullptr);
-
-  close(statusPipe[1]);
-  close(goPipe[0]);
-  if (pid < 0) {
-    close(statusPipe[0]);
-    close(goPipe[1]);
-    ErrnoError(env, cloneErr, "clone").ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
-  Napi::Object result = Napi::Object::New(env);
-  result.Set("pid", Napi::Number::New(env, pid));
-  result.Set("pidfd", Napi::Number::New(env, pidfd));
-  result.Set("statusFd", Napi::Number::New(env, statusPipe[0]));
-  result.Set("goFd", Napi::Number::New(env, goPipe[1]));
-  return result;
+  SpawnWorker* w = new SpawnWorker(info[1].As<Napi::Function>());
+  w->execPath = execPath;
+  w->execFd = execFd;
+  w->argvStore = std::move(argvStore);
+  w->envStore = std::move(envStore);
+  w->argv = Pointers(w->argvStore);
+  w->envp = Pointers(w->envStore);
+  w->fds = std::move(fds);
+  w->cloneFlags = cloneFlags;
+  w->Queue();
+  return env.Undefined();
 }
 
 // pidfdSignal(pidfd, signo) -> true, or false when the process is already gone (ESRCH).
@@ -339,16 +240,162 @@ Napi::Value PidfdSignal(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(env, true);
 }
 
-// stepName(step) -> "pivot_root" etc., so the step table lives in one place (spawn_status.h).
+// pidfdOpen(pid) -> fd (close-on-exec). Throws ESRCH when there is no such process.
+Napi::Value PidfdOpen(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = static_cast<int>(syscall(SYS_pidfd_open, info[0].ToNumber().Int32Value(), 0));
+  if (fd < 0) {
+    ErrnoError(env, errno, "pidfd_open").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  return Napi::Number::New(env, fd);
+}
+
+// memfdFrom(name, buffer, seal) -> fd holding the bytes (close-on-exec); sealed against any
+// change when seal is true (the executable engine-init runs from, the plan).
+Napi::Value MemfdFrom(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string name = info[0].ToString().Utf8Value();
+  if (!info[1].IsBuffer()) {
+    Napi::TypeError::New(env, "memfdFrom(name, buffer): buffer must be a Buffer").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  Napi::Buffer<uint8_t> buf = info[1].As<Napi::Buffer<uint8_t>>();
+  bool seal = info[2].ToBoolean();
+  int fd = memfd_create(name.c_str(), MFD_CLOEXEC | (seal ? MFD_ALLOW_SEALING : 0));
+  if (fd < 0) {
+    ErrnoError(env, errno, "memfd_create").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  size_t off = 0;
+  while (off < buf.Length()) {
+    ssize_t n = write(fd, buf.Data() + off, buf.Length() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      int err = errno;
+      close(fd);
+      ErrnoError(env, err, "write(memfd)").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    off += static_cast<size_t>(n);
+  }
+  if (seal && fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0) {
+    int err = errno;
+    close(fd);
+    ErrnoError(env, err, "fcntl(F_ADD_SEALS)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  return Napi::Number::New(env, fd);
+}
+
+// nsType(fd) -> the CLONE_NEW* flag of the namespace the descriptor refers to (NS_GET_NSTYPE);
+// throws ENOTTY when it is not a namespace.
+Napi::Value NsType(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int t = ioctl(info[0].ToNumber().Int32Value(), NS_GET_NSTYPE);
+  if (t < 0) {
+    ErrnoError(env, errno, "ioctl(NS_GET_NSTYPE)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  return Napi::Number::New(env, t);
+}
+
+// socketPair() -> [fd, fd]: a close-on-exec AF_UNIX stream pair (a console socket for a pty).
+Napi::Value SocketPair(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+    ErrnoError(env, errno, "socketpair").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  Napi::Array out = Napi::Array::New(env, 2);
+  out.Set(0u, Napi::Number::New(env, sv[0]));
+  out.Set(1u, Napi::Number::New(env, sv[1]));
+  return out;
+}
+
+// unixConnect(path) -> fd: a blocking connect to a UNIX stream socket (a --console-socket).
+Napi::Value UnixConnect(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string path = info[0].ToString().Utf8Value();
+  struct sockaddr_un addr = {};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof addr.sun_path) {
+    ErrnoError(env, ENAMETOOLONG, "connect").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0 || connect(fd, reinterpret_cast<struct sockaddr*>(&addr), sizeof addr) < 0) {
+    int err = errno;
+    if (fd >= 0) close(fd);
+    ErrnoError(env, err, "connect").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  return Napi::Number::New(env, fd);
+}
+
+// recvFd(socketFd) -> the descriptor sent with SCM_RIGHTS (blocking), close-on-exec.
+Napi::Value RecvFd(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int sock = info[0].ToNumber().Int32Value();
+  char byte[64];
+  struct iovec iov = {byte, sizeof byte};
+  union {
+    char buf[CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+  } u;
+  struct msghdr msg = {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = u.buf;
+  msg.msg_controllen = sizeof u.buf;
+  ssize_t n;
+  do n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+  while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    ErrnoError(env, errno, "recvmsg").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  if (n == 0 || !c || c->cmsg_type != SCM_RIGHTS) {
+    ErrnoError(env, EBADMSG, "recvmsg(SCM_RIGHTS)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  int fd;
+  memcpy(&fd, CMSG_DATA(c), sizeof fd);
+  return Napi::Number::New(env, fd);
+}
+
 Napi::Value StepName(const Napi::CallbackInfo& info) {
-  return Napi::String::New(info.Env(), StepNameOf(info[0].ToNumber().Int32Value()));
+  switch (info[0].ToNumber().Int32Value()) {
+#define STEP(k, name) case k: return Napi::String::New(info.Env(), name);
+    STEP(STEP_READY, "ready") STEP(STEP_PLAN, "plan") STEP(STEP_JOIN_NS, "setns") STEP(STEP_SETSID, "setsid")
+    STEP(STEP_MOUNT_PRIVATE, "mount-private") STEP(STEP_ROOTFS, "rootfs") STEP(STEP_MOUNT, "mount")
+    STEP(STEP_DEV, "mount-dev") STEP(STEP_DEVICE, "mknod") STEP(STEP_PIVOT_ROOT, "pivot_root")
+    STEP(STEP_UMOUNT_OLD, "umount-oldroot") STEP(STEP_MASK, "mask-path") STEP(STEP_READONLY, "readonly-path")
+    STEP(STEP_HOSTNAME, "sethostname") STEP(STEP_SYSCTL, "sysctl") STEP(STEP_NICE, "setpriority")
+    STEP(STEP_AFFINITY, "sched_setaffinity") STEP(STEP_RLIMIT, "setrlimit") STEP(STEP_CONSOLE, "console")
+    STEP(STEP_STDIO, "stdio") STEP(STEP_CWD, "chdir") STEP(STEP_USER, "user") STEP(STEP_CAPS, "capabilities")
+    STEP(STEP_NO_NEW_PRIVS, "no_new_privs") STEP(STEP_SECCOMP, "seccomp") STEP(STEP_GATE, "start-gate")
+    STEP(STEP_EXEC, "exec") STEP(STEP_LOOPBACK, "loopback") STEP(STEP_OOM_SCORE, "oom_score_adj")
+    STEP(STEP_FORK, "fork") STEP(STEP_HOOK, "hook") STEP(STEP_PERSONALITY, "personality")
+#undef STEP
+    default: return Napi::String::New(info.Env(), "unknown");
+  }
 }
 
 }  // namespace
 
 void InitSpawn(Napi::Env env, Napi::Object exports) {
-  exports.Set("createContainer", Napi::Function::New(env, CreateContainer));
+  exports.Set("spawnInit", Napi::Function::New(env, SpawnInit));
   exports.Set("pidfdSignal", Napi::Function::New(env, PidfdSignal));
+  exports.Set("pidfdOpen", Napi::Function::New(env, PidfdOpen));
+  exports.Set("memfdFrom", Napi::Function::New(env, MemfdFrom));
+  exports.Set("nsType", Napi::Function::New(env, NsType));
+  exports.Set("socketPair", Napi::Function::New(env, SocketPair));
+  exports.Set("unixConnect", Napi::Function::New(env, UnixConnect));
+  exports.Set("recvFd", Napi::Function::New(env, RecvFd));
   exports.Set("stepName", Napi::Function::New(env, StepName));
-  exports.Set("statusRecordSize", Napi::Number::New(env, sizeof(StatusRecord)));
+  exports.Set("statusRecordSize", Napi::Number::New(env, sizeof(struct init_status)));
 }

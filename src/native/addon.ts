@@ -9,23 +9,15 @@ import { ADDON_PATH } from '../paths.js';
 
 // --- spawn.cc, exit_watch.cc -------------------------------------------------------------------
 
-export interface CreateOptions {
-  rootfs: string;
-  hostname: string;
+export interface SpawnInitOptions {
+  /** engine-init: a descriptor (sealed memfd, run with execveat) or a path */
+  exec: number | string;
   argv: string[];
-  candidates: string[];
   env: string[];
-  nice?: number;
-  cpus?: number[];
-  outFd: number;
-  newSession?: boolean;
-}
-
-export interface CreatedChild {
-  pid: number;
-  pidfd: number;
-  statusFd: number;
-  goFd: number;
+  /** the child's descriptor i is the parent's fds[i] (-1: closed) */
+  fds: number[];
+  /** CLONE_NEW* flags only */
+  cloneFlags: number;
 }
 
 export interface ExitInfo {
@@ -37,9 +29,18 @@ export interface ExitInfo {
 }
 
 export interface SpawnAddon {
-  createContainer(options: CreateOptions): CreatedChild;
+  spawnInit(options: SpawnInitOptions, callback: (err: Error | null, out?: { pid: number; pidfd: number }) => void): void;
   pidfdSignal(pidfd: number, signal: number): boolean;
+  pidfdOpen(pid: number): number;
   watchExit(pidfd: number, callback: (info: ExitInfo) => void): void;
+  /** a close-on-exec memfd holding the bytes, sealed against change when seal */
+  memfdFrom(name: string, bytes: Buffer, seal: boolean): number;
+  /** the CLONE_NEW* type of a namespace descriptor (NS_GET_NSTYPE) */
+  nsType(fd: number): number;
+  socketPair(): [number, number];
+  unixConnect(path: string): number;
+  recvFd(socketFd: number): number;
+  /** the name of an engine-init step (native/init/plan.h) */
   stepName(step: number): string;
   statusRecordSize: number;
 }

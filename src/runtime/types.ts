@@ -40,8 +40,8 @@ export interface ProcessRuntime {
   /** A close-on-exec pipe for a container's output: [read end, write end]. */
   outputPipe(): [number, number];
   closeFd(fd: number): void;
-  /** Creates the first process of a container; it waits before exec until go(). Throws on failure. */
-  spawn(spec: ProcessSpec): ContainerHandle;
+  /** Creates the first process of a container; it waits before exec until go(). Rejects on failure. */
+  spawn(spec: ProcessSpec): Promise<ContainerHandle>;
   /** The autogroup nice of the container's session (best effort: absent without autogroup). */
   setAutogroupNice(pid: number, nice: number): void;
 }

@@ -153,7 +153,7 @@ export class Supervisor {
     }
     try {
       const spec = { id, rootfs: c.record.rootfs, argv: c.record.command, nice: c.record.nice, cpus: c.record.cpus, outFd: writeFd };
-      c.proc = await this.spawns.run(() => runtime.spawn(spec));
+      c.proc = await runtime.spawn(spec);
     } catch (err) {
       runtime.closeFd(readFd);
       runtime.closeFd(writeFd);

@@ -38,9 +38,9 @@ test.after.always(async () => {
 });
 
 async function container(id: string, argv: string[]) {
-  const { ContainerProcess } = await import('../../src/runtime/container-process.js');
+  const { nativeRuntime } = await import('../../src/runtime/native-runtime.js');
   const [r, w] = pipe();
-  const c = new ContainerProcess({ id, rootfs, argv, nice: 0, cpus: null, outFd: w });
+  const c = await nativeRuntime.spawn({ id, rootfs, argv, nice: 0, cpus: null, outFd: w });
   closeFd(w);
   const logPath = path.join(dir, `${id}.log`);
   pipeline.attach(id, r, logPath);

@@ -116,7 +116,7 @@ export class FakeRuntime implements ProcessRuntime {
     this.closedFds.push(fd);
   }
 
-  spawn(spec: ProcessSpec): FakeProcess {
+  async spawn(spec: ProcessSpec): Promise<FakeProcess> {
     if (this.spawnError) throw this.spawnError;
     const p = new FakeProcess(this.nextPid++, spec, { ...this.script });
     this.spawned.push(p);

@@ -1,7 +1,7 @@
 // The one harness for everything that drives a real supervisor: end-to-end tests and benches.
 // A real `engine supervisor` process on its own socket and state directory (under a temp dir
-// named engine-test-*, which scripts/run-ava.mjs uses to stop supervisors a timed-out test file
-// left behind), the real CLI, and per-test copies of ./rootfs-base.
+// named engine-e2e-<run>-*, which scripts/run-ava.mjs uses to stop the supervisors a timed-out
+// test file of its own run left behind), the real CLI, and per-test copies of ./rootfs-base.
 
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -97,7 +97,7 @@ export class Supervisor {
   }
 
   static async start(opts: SupervisorOptions = {}): Promise<Supervisor> {
-    const sup = new Supervisor(opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'engine-test-')));
+    const sup = new Supervisor(opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), `engine-e2e-${process.env.ENGINE_TEST_RUN ?? 'x'}-`)));
     await sup.launch(opts);
     return sup;
   }
@@ -108,6 +108,9 @@ export class Supervisor {
     const [file, argv] = opts.cpus ? ['taskset', ['-c', opts.cpus, process.execPath, ...args]] : [process.execPath, args];
     this.proc = spawn(file, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
     this.proc.stderr!.on('data', (d) => (this.log += d));
+    // ENGINE_TEST_LOGS=DIR keeps each supervisor's own log as DIR/supervisor-<pid>.log (debugging).
+    const keep = process.env.ENGINE_TEST_LOGS;
+    if (keep) this.proc.stderr!.on('data', (d) => fs.appendFileSync(path.join(keep, `supervisor-${this.proc.pid}.log`), d));
     this.exit = new Promise((resolve) => this.proc.on('exit', (code, signal) => resolve({ code, signal })));
     let exited = false;
     void this.exit.then(() => (exited = true));

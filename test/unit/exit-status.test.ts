@@ -4,7 +4,7 @@ import test from 'ava';
 import os from 'node:os';
 import { finalState } from '../../src/supervisor/container.js';
 import { exitStatus, startFailureStatus } from '../../src/exit-status.js';
-import { execCandidates } from '../../src/runtime/container-process.js';
+import { execCandidates } from '../../src/runtime/native-runtime.js';
 
 const { SIGKILL, SIGTERM, SIGSEGV } = os.constants.signals;
 
