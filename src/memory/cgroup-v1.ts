@@ -10,7 +10,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { CgroupEnforcer, cgroupDir, parseKeyed, readNumber, readPolled, type CgroupBackend, type Logger } from './cgroup-common.js';
+import { CgroupEnforcer, cgroupDir, keyedValue, readNumber, readPolled, type CgroupBackend, type Logger } from './cgroup-common.js';
 import { readCgroupLines, readMountinfo } from '../proc/proc.js';
 import type { MemoryLimits } from './types.js';
 
@@ -71,7 +71,7 @@ export class CgroupV1Backend implements CgroupBackend {
   }
 
   oomKills(dir: string): number {
-    return parseKeyed(readPolled(path.join(dir, 'memory.oom_control'))).oom_kill ?? 0;
+    return keyedValue(readPolled(path.join(dir, 'memory.oom_control')), 'oom_kill');
   }
 
   describe(): string {

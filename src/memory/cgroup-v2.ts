@@ -11,7 +11,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { CgroupEnforcer, cgroupDir, parseKeyed, procsOf, readNumber, readPolled, readText, type CgroupBackend, type Logger } from './cgroup-common.js';
+import { CgroupEnforcer, cgroupDir, keyedValue, procsOf, readNumber, readPolled, readText, type CgroupBackend, type Logger } from './cgroup-common.js';
 import { readCgroupLines, readMountinfo } from '../proc/proc.js';
 import type { MemoryLimits } from './types.js';
 
@@ -96,7 +96,7 @@ export class CgroupV2Backend implements CgroupBackend {
   }
 
   oomKills(dir: string): number {
-    return parseKeyed(readPolled(path.join(dir, 'memory.events'))).oom_kill ?? 0;
+    return keyedValue(readPolled(path.join(dir, 'memory.events')), 'oom_kill');
   }
 
   describe(): string {

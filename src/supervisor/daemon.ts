@@ -15,6 +15,7 @@ import { createLogPipeline } from '../logging/pipeline.js';
 import { chooseEnforcer } from '../memory/choose.js';
 import { nativeRuntime } from '../runtime/native-runtime.js';
 import { LoopDelay } from './loop-delay.js';
+import { native } from '../native/addon.js';
 
 export interface DaemonOptions {
   baseRootfs?: string;
@@ -39,6 +40,19 @@ export async function makeLogger(level: string, format: 'json' | 'pretty'): Prom
   // Synchronous destination: every line is written before the next statement, so nothing is
   // lost on SIGTERM, abort or an uncaught throw (pino's async modes lose the tail).
   return pino(options, pino.destination({ fd: 2, sync: true }));
+}
+
+/**
+ * The log is written synchronously (nothing lost at a crash), so a full stderr pipe would stop
+ * the event loop until its reader catches up: when stderr is a pipe, give it 1 MiB of room
+ * (hundreds of log lines) instead of 64 KiB.
+ */
+function roomForTheLog(): void {
+  try {
+    if (fs.fstatSync(2).isFIFO()) native().setPipeSize(2, 1 << 20);
+  } catch {
+    /* not ours to change (a pipe of another user): the default size stays */
+  }
 }
 
 /** Is a supervisor answering on this socket? Resolves with its pid, or null. */
@@ -101,6 +115,7 @@ function listen(server: net.Server, socketPath: string): Promise<fs.Stats> {
 }
 
 export async function runDaemon(opts: DaemonOptions): Promise<void> {
+  roomForTheLog();
   const log = await makeLogger(opts.logLevel, opts.logFormat);
   let base: ResolvedRootfs | null = null;
   if (opts.baseRootfs) {

@@ -6,7 +6,7 @@ import net from 'node:net';
 import type { Logger } from 'pino';
 import { EngineError } from '../errors.js';
 import { FrameDecoder, FrameError, MAX_REQUEST_BYTES } from '../protocol/framing.js';
-import { parseRequest } from '../protocol/schema.js';
+import { parseRequest, type ValidRequest } from '../protocol/schema.js';
 import { native } from '../native/addon.js';
 import { Connection } from './connection.js';
 import { handle } from './handlers.js';
@@ -98,14 +98,17 @@ function serve(sup: Supervisor, conn: Connection, log: Logger, inFlight: Set<Pro
     clearTimeout(deadline);
     const frame = frames[0];
     if (frame.kind !== 1) return fail(conn, new EngineError('bad_request', 'a request must be a JSON frame'), log);
-    let req;
-    try {
-      req = parseRequest(frame.message);
-    } catch (err) {
-      return fail(conn, err, log);
-    }
-    log.debug({ verb: req.verb }, 'request');
-    const work = handle(sup, req, conn).catch((err) => fail(conn, err, log));
+    // Starts that arrive together (a burst of clients) are validated and begun a turn of the
+    // event loop apart (validation and a start's first steps are synchronous); everything else is
+    // answered at once, so a ps never queues behind a burst of starts.
+    const verb = (frame.message as { verb?: unknown } | null)?.verb;
+    const paced = verb === 'start' || verb === 'run';
+    const work = (paced ? sup.turns.run(() => parseRequest(frame.message)) : new Promise<ValidRequest>((resolve) => resolve(parseRequest(frame.message))))
+      .then((req) => {
+        log.debug({ verb: req.verb }, 'request');
+        return handle(sup, req, conn);
+      })
+      .catch((err) => fail(conn, err, log));
     inFlight.add(work);
     void work.finally(() => inFlight.delete(work));
   });

@@ -42,8 +42,8 @@ export class Supervisor {
   readonly logsDir: string;
   shuttingDown = false;
   readonly startedAt = new Date();
-  /** container creations, one per turn of the event loop */
-  private readonly spawns = new OnePerTurn();
+  /** requests and the synchronous steps of starts and exits, one per turn of the event loop */
+  readonly turns = new OnePerTurn();
 
   constructor(readonly config: SupervisorConfig) {
     this.logsDir = path.join(config.stateDir, 'logs');
@@ -144,6 +144,9 @@ export class Supervisor {
   private async launch(c: Container, req: ValidStart): Promise<void> {
     const { id } = c.record;
     const { runtime } = this.config;
+    // The synchronous parts of a start (pipes, the plan, cgroups, the go) take a turn of the
+    // event loop each, so a burst of starts never holds the loop (one-per-turn.ts).
+    await this.turns.run(() => {});
     let readFd: number, writeFd: number;
     try {
       [readFd, writeFd] = runtime.outputPipe();
@@ -171,6 +174,7 @@ export class Supervisor {
 
     try {
       const { rootMode } = await c.proc.ready;
+      await this.turns.run(() => {});
       c.record.rootMode = rootMode;
       if (rootMode === 'chroot') this.log.warn({ id }, 'pivot_root is not possible for this rootfs; used chroot');
       c.memory = await this.config.memory.attach(id, c.proc.pid, { softBytes: c.record.limits.softMib * MIB, hardBytes: c.record.limits.hardMib * MIB }, (ev) => {
@@ -210,6 +214,8 @@ export class Supervisor {
     // A step that failed before exec is reported on the status pipe, which may be read after the
     // exit is seen: the outcome of start-up decides between `failed` and an ordinary exit.
     await c.launched;
+    // Exits seen together (a whole batch of containers ending) are recorded a turn apart.
+    await this.turns.run(() => {});
     const { id } = c.record;
     this.releaseRootfs(c); // an ended container frees its rootfs at once
     let enforcerKilled = false;
