@@ -68,6 +68,10 @@
  *   name-to-handle PATH  name_to_handle_at(2) on PATH
  *   open-by-handle [DIR] the "shocker" attack: open_by_handle_at(2) with a handle for inode 2 (the
  *                        root directory of an ext4 filesystem) through DIR's mount (default /)
+ *   int80 NR [A0 [A1 [A2]]]   system call NR of the i386 ABI (int $0x80) from this 64-bit process: a
+ *                  filter must cover that ABI too, or it is a way around it (x86_64 only); "SIGSEGV"
+ *                  when the kernel has no i386 ABI
+ *   x32 NR [A0 [A1 [A2]]]     system call NR of the x32 ABI (NR | 0x40000000) (x86_64 only)
  *   forkloop N     forks up to N children that wait; prints "COUNT ok" or "COUNT ERRNO" (the errno that
  *                  stopped it), then kills and reaps them
  *   security       CapInh CapPrm CapEff CapBnd CapAmb NoNewPrivs Seccomp from /proc/self/status,
@@ -83,6 +87,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <setjmp.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -112,7 +117,8 @@ static const char *usage_line =
     "hold|ignore-term | args ARG... | sleep MS | write BYTES | write-err BYTES | trickle BYTES MS | exit N | raise SIG | segv "
     "| mknod-open PATH MAJ MIN | mount-tmpfs DIR | write-file PATH TEXT | read-file PATH | netifs | unshare FLAGS | "
     "clone FLAGS | clone3 | init-module | finit-module | settime | settimeofday | adjtime | capset-add CAP | keyctl | "
-    "name-to-handle PATH | open-by-handle [DIR] | forkloop N | security | creds [...]\n";
+    "name-to-handle PATH | open-by-handle [DIR] | int80 NR [A0 [A1 [A2]]] | x32 NR [A0 [A1 [A2]]] | forkloop N | "
+    "security | creds [...]\n";
 
 static const char PATTERN[65] = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-\n";
 
@@ -641,6 +647,51 @@ static void do_open_by_handle(const char *dir)
     report(fd);
 }
 
+static sigjmp_buf abi_fault;
+
+static void on_abi_fault(int sig)
+{
+    siglongjmp(abi_fault, sig);
+}
+
+/*
+ * A system call through another ABI of this CPU: i386 (int $0x80) or x32 (NR | 0x40000000). A
+ * kernel without i386 emulation (or with it disabled at boot) answers int $0x80 with a fault,
+ * reported as "SIGSEGV": there is then no such ABI to get around a filter with.
+ */
+static void do_abi_syscall(int i386, long nr, long a0, long a1, long a2)
+{
+#if defined(__x86_64__)
+    volatile long rc = 0;
+    struct sigaction sa, old;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_abi_fault;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGSEGV, &sa, &old);
+    if (sigsetjmp(abi_fault, 1)) {
+        sigaction(SIGSEGV, &old, NULL);
+        puts("SIGSEGV");
+        probe_failed = 1;
+        return;
+    }
+    if (i386) {
+        __asm__ volatile("int $0x80" : "=a"(rc) : "a"(nr), "b"(a0), "c"(a1), "d"(a2) : "r8", "r9", "r10", "r11", "memory");
+    } else {
+        __asm__ volatile("syscall" : "=a"(rc) : "a"(nr | 0x40000000L), "D"(a0), "S"(a1), "d"(a2) : "rcx", "r11", "memory");
+    }
+    sigaction(SIGSEGV, &old, NULL);
+    if (rc < 0 && rc > -4096) {
+        errno = (int)-rc;
+        rc = -1;
+    }
+    report(rc);
+#else
+    (void)i386; (void)nr; (void)a0; (void)a1; (void)a2;
+    errno = ENOSYS;
+    report(-1);
+#endif
+}
+
 static void do_forkloop(unsigned long long n)
 {
     static pid_t kids[65536];
@@ -859,6 +910,14 @@ int main(int argc, char *argv[])
             int has_dir = arg && arg[0] == '/';
             do_open_by_handle(has_dir ? arg : "/");
             i += has_dir;
+        } else if (strcmp(c, "int80") == 0 || strcmp(c, "x32") == 0) {
+            long nr = (long)parse_num(arg, 4095, 0);
+            long a[3] = { 0, 0, 0 };
+            int n = 0;
+            i++;
+            while (n < 3 && i + 1 < argc && isdigit((unsigned char)argv[i + 1][0]))
+                a[n++] = (long)parse_num(argv[++i], 0xffffffffull, 0);
+            do_abi_syscall(c[0] == 'i', nr, a[0], a[1], a[2]);
         } else if (strcmp(c, "forkloop") == 0) {
             do_forkloop(parse_num(arg, 65536, 0));
             i++;
