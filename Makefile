@@ -24,9 +24,10 @@ $(NODE_MODULES_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-# Debian packages the runtime itself needs (module and VM lanes add their own in mk/).
+# Debian packages the runtime itself needs (module and VM lanes add their own in mk/):
+# libseccomp-dev builds the addon's seccomp compiler, libseccomp2 runs it.
 debs:
-	@scripts/ensure-debs.sh busybox-static
+	@scripts/ensure-debs.sh busybox-static libseccomp-dev libseccomp2
 
 build: deps ts native init workloads
 

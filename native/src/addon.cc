@@ -26,6 +26,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitFdio(env, exports);
   InitMonitor(env, exports);
   InitFds(env, exports);
+  InitSeccomp(env, exports);
   return exports;
 }
 

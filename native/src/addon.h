@@ -9,6 +9,7 @@ void InitExitWatch(Napi::Env env, Napi::Object exports);  // exit_watch.cc: pidf
 void InitFdio(Napi::Env env, Napi::Object exports);       // fdio.cc: pipe sizing, reads into shared memory, poll
 void InitMonitor(Napi::Env env, Napi::Object exports);    // monitor.cc: /dev/container_monitor ioctls and events
 void InitFds(Napi::Env env, Napi::Object exports);        // fds.cc: pipes, peer credentials
+void InitSeccomp(Napi::Env env, Napi::Object exports);    // seccomp.cc: libseccomp rules -> raw BPF bytes
 
 // Throws a JS Error shaped like Node's system errors: message "syscall: STRERROR", code "EXXX", errno, syscall.
 Napi::Error ErrnoError(Napi::Env env, int err, const char* syscall);
