@@ -11,7 +11,7 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { REPO_ROOT } from '../../src/paths.js';
-import { native } from '../../src/runtime/native.js';
+import { native } from '../../src/native/addon.js';
 import { DOCKER_DEFAULT_CAPABILITIES } from '../../src/security/capabilities.js';
 import { compileSeccomp, describeFilter } from '../../src/security/seccomp-compile.js';
 import { securityPlan } from '../../src/security/plan.js';
@@ -55,7 +55,7 @@ rows.push(['import spec/validate.js (11 modules)', stats(importTime(dist('src/sp
 rows.push(['import spec/from-flags.js (with defaults and the profile)', stats(importTime(dist('src/spec/from-flags.js')))]);
 rows.push(['import zod (for comparison)', stats(importTime('zod'))]);
 
-const addon = native() as unknown as { compileSeccomp(d: unknown): Buffer };
+const addon = native();
 const description = describeFilter(defaultSeccomp(DOCKER_DEFAULT_CAPABILITIES));
 const first = time(() => addon.compileSeccomp(description), 1);
 rows.push(['libseccomp compile of the default profile, first in the process', stats(first)]);

@@ -119,7 +119,15 @@ export interface MonitorAddon {
   monitorClose(fd: number): void;
 }
 
-export type NativeAddon = SpawnAddon & FdioAddon & MonitorAddon;
+// --- seccomp.cc --------------------------------------------------------------------------------
+
+export interface SeccompAddon {
+  /** libseccomp, in this process: the raw struct sock_filter[] of a filter description
+   *  (src/security/seccomp-compile.ts decides every value) */
+  compileSeccomp(description: unknown): Buffer;
+}
+
+export type NativeAddon = SpawnAddon & FdioAddon & MonitorAddon & SeccompAddon;
 
 let addon: NativeAddon | undefined;
 

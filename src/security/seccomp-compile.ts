@@ -10,7 +10,7 @@
 // because libseccomp ANDs the conditions of one rule and cannot AND two on one argument.
 
 import type { Seccomp, SeccompSyscall } from '../spec/config.js';
-import { native } from '../runtime/native.js';
+import { native } from '../native/addon.js';
 import { actionValue, filterFlagBits, libseccompArchName, opValue } from './seccomp-names.js';
 
 export interface FilterArg {
@@ -73,7 +73,7 @@ export function compileSeccomp(seccomp: Seccomp): CompiledFilter {
   const key = keyOf(description);
   let program = cache.get(key);
   if (!program) {
-    program = (native() as unknown as { compileSeccomp(d: FilterDescription): Buffer }).compileSeccomp(description);
+    program = native().compileSeccomp(description);
     compilations++;
     if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value!);
     cache.set(key, program);

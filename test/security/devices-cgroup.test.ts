@@ -8,6 +8,7 @@ import path from 'node:path';
 import { devicesCgroupLines } from '../../src/security/devices-cgroup.js';
 import { DEFAULT_DEVICE_RULES } from '../../src/spec/defaults.js';
 import { PROBE, ensureHelpers, isRoot, tempDir } from './helpers.js';
+import { when } from '../support/skip.js';
 
 test('the spec rules as v1 lines, in order, wildcards as *', (t) => {
   t.deepEqual(devicesCgroupLines(DEFAULT_DEVICE_RULES).slice(0, 4), [
@@ -32,7 +33,7 @@ function devicesParent(): string {
 const parent = devicesParent();
 const skip = !isRoot ? 'needs root' : parent.startsWith('skip: ') ? parent.slice(6) : '';
 
-(skip ? test.skip : test)(`in a devices cgroup with the default rules: mknod works, the block device does not open, /dev/null does${skip ? ` (skipped: ${skip})` : ''}`, async (t) => {
+when(test, skip)('in a devices cgroup with the default rules: mknod works, the block device does not open, /dev/null does', async (t) => {
   ensureHelpers();
   const cg = path.join(parent, `engine-sec-test-${process.pid}`);
   const dir = tempDir('devices');

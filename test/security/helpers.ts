@@ -3,7 +3,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ensureWorkloads, REPO, bin, runToEnd, type Run } from '../workloads/helpers.js';
+import { REPO_ROOT as REPO } from '../../src/paths.js';
+import { runToEnd, type Run } from '../support/process.js';
+import { bin, ensureWorkloads } from '../support/workloads.js';
 
 export const SECCOMP_EXEC = path.join(REPO, 'test/security/bin/seccomp-exec');
 export const PROBE = bin('probe');

@@ -6,8 +6,9 @@ import test from 'ava';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { runToEnd } from '../workloads/helpers.js';
+import { runToEnd } from '../support/process.js';
 import { PROBE, ensureHelpers, isRoot, tempDir } from './helpers.js';
+import { when } from '../support/skip.js';
 
 const dir = tempDir('probe');
 test.before(() => ensureHelpers());
@@ -22,8 +23,7 @@ const hasSetpriv = (() => {
   }
 })();
 const asRoot = isRoot && hasSetpriv;
-const rootOnly = asRoot ? test : test.skip;
-const why = asRoot ? '' : ' (skipped: needs root and setpriv)';
+const rootOnly = when(test, asRoot ? null : 'needs root and setpriv');
 
 /** An unused uid, so RLIMIT_NPROC counts only this test's processes. */
 const UID = 54321;
@@ -49,7 +49,7 @@ test('a failed attempt prints its errno, later probes still run, and the exit st
   t.is((await runToEnd(PROBE, ['unshare', 'bogus'])).code, 2);
 });
 
-rootOnly(`capset-add: root may raise any capability; an unprivileged process may not${why}`, async (t) => {
+rootOnly(`capset-add: root may raise any capability; an unprivileged process may not`, async (t) => {
   t.is((await runToEnd(PROBE, ['capset-add', 'sys_admin'])).stdout, 'ok\n');
   const r = await unprivileged(['capset-add', 'CAP_SYS_ADMIN', 'capset-add', '21', 'security']);
   t.is(r.code, 1);
@@ -57,7 +57,7 @@ rootOnly(`capset-add: root may raise any capability; an unprivileged process may
   t.true(r.stdout.includes('CapEff 0000000000000000'));
 });
 
-rootOnly(`forkloop stops at RLIMIT_NPROC with EAGAIN and reaps what it made${why}`, async (t) => {
+rootOnly(`forkloop stops at RLIMIT_NPROC with EAGAIN and reaps what it made`, async (t) => {
   // Its own uid: RLIMIT_NPROC counts every process of the real uid, and other tests here use UID.
   const uid = UID + 1;
   const r = await runToEnd('prlimit', ['--nproc=5', '--', 'setpriv', `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--', PROBE, 'forkloop', '50']);
@@ -66,7 +66,7 @@ rootOnly(`forkloop stops at RLIMIT_NPROC with EAGAIN and reaps what it made${why
   t.is((await runToEnd(PROBE, ['forkloop', '5'])).stdout, '5 ok\n');
 });
 
-rootOnly(`mknod-open: root makes and opens a block node; without CAP_MKNOD the mknod step fails${why}`, async (t) => {
+rootOnly(`mknod-open: root makes and opens a block node; without CAP_MKNOD the mknod step fails`, async (t) => {
   const node = path.join(dir, 'loop0');
   const r = await runToEnd('unshare', ['--mount', '--propagation', 'private', PROBE, 'mknod-open', node, '7', '0']);
   t.regex(r.stdout, /^(ok|ENXIO)\n$/, 'opening an unattached loop device may say ENXIO');
@@ -75,7 +75,7 @@ rootOnly(`mknod-open: root makes and opens a block node; without CAP_MKNOD the m
   t.is((await unprivileged(['mknod-open', path.join(chmodDir, 'loop0'), '7', '0'])).stdout, 'mknod EPERM\n');
 });
 
-rootOnly(`write-file and mount-tmpfs report the kernel's answer${why}`, async (t) => {
+rootOnly(`write-file and mount-tmpfs report the kernel's answer`, async (t) => {
   const file = path.join(dir, 'readonly');
   writeFileSync(file, 'x');
   chmodSync(file, 0o444);
@@ -88,12 +88,12 @@ rootOnly(`write-file and mount-tmpfs report the kernel's answer${why}`, async (t
   t.is((await unprivileged(['mount-tmpfs', mnt])).stdout, 'EPERM\n');
 });
 
-rootOnly(`time probes never change the clock: EINVAL with the capability, EPERM without${why}`, async (t) => {
+rootOnly(`time probes never change the clock: EINVAL with the capability, EPERM without`, async (t) => {
   t.is((await runToEnd(PROBE, ['settime', 'settimeofday', 'adjtime'])).stdout, 'EINVAL\nEINVAL\nEINVAL\n');
   t.is((await unprivileged(['adjtime'])).stdout, 'EPERM\n');
 });
 
-rootOnly(`the shocker probe: with CAP_DAC_READ_SEARCH a handle opens the filesystem's root; without, EPERM${why}`, async (t) => {
+rootOnly(`the shocker probe: with CAP_DAC_READ_SEARCH a handle opens the filesystem's root; without, EPERM`, async (t) => {
   const fsType = execFileSync('stat', ['-f', '-c', '%T', dir], { encoding: 'utf8' }).trim();
   const r = await runToEnd(PROBE, ['open-by-handle', dir, 'name-to-handle', dir]);
   if (fsType.startsWith('ext')) t.is(r.stdout, 'ok\nok\n');

@@ -5,7 +5,7 @@ import { compileCount, compileSeccomp, describeFilter } from '../../src/security
 import { DOCKER_DEFAULT_CAPABILITIES } from '../../src/security/capabilities.js';
 import { defaultSeccomp } from '../../src/spec/defaults.js';
 import type { Seccomp } from '../../src/spec/config.js';
-import { native } from '../../src/runtime/native.js';
+import { native } from '../../src/native/addon.js';
 
 const ALLOW = 0x7fff0000;
 const ERRNO = (e: number) => 0x00050000 | e;
@@ -65,7 +65,7 @@ test('flags become SECCOMP_FILTER_FLAG_* bits', (t) => {
 });
 
 test('what libseccomp refuses is a thrown error naming the call, not a crash', (t) => {
-  const addon = native() as unknown as { compileSeccomp(d: unknown): Buffer };
+  const addon = native();
   const rule = (index: number) => ({ name: 'read', action: ERRNO(1), args: [{ index, op: 4, value: 0n, valueTwo: 0n }] });
   const err = t.throws(() => addon.compileSeccomp({ defaultAction: ALLOW, arches: [], rules: [rule(7)] }));
   t.regex(err!.message, /^seccomp_rule_add read: EINVAL/);

@@ -8,6 +8,7 @@ import { compileSeccomp } from '../../src/security/seccomp-compile.js';
 import { DOCKER_DEFAULT_CAPABILITIES } from '../../src/security/capabilities.js';
 import { defaultSeccomp } from '../../src/spec/defaults.js';
 import { ensureHelpers, isRoot, probeUnder, tempDir, writeProgram } from './helpers.js';
+import { when } from '../support/skip.js';
 
 const dir = tempDir('seccomp');
 let defaultFilter = '';
@@ -65,27 +66,27 @@ test('adjtimex is left to the kernel, which checks CAP_SYS_TIME itself', async (
   t.deepEqual(await attempts(defaultFilter, ['adjtime']), [isRoot ? 'EINVAL' : 'EPERM']);
 });
 
-(isRoot ? test : test.skip)(`with CAP_SYS_ADMIN in the set the same profile lets mount and namespaces through${isRoot ? '' : ' (skipped: needs root)'}`, async (t) => {
+when(test, isRoot ? null : 'needs root')('with CAP_SYS_ADMIN in the set the same profile lets mount and namespaces through', async (t) => {
   t.deepEqual(await attempts(adminFilter, ['mount-tmpfs', dir, 'unshare', 'mnt', 'clone', 'mnt', 'keyctl']), ['ok', 'ok', 'ok', 'EPERM']);
 });
 
-(isRoot ? test : test.skip)(`control: without a filter the same probes succeed as root${isRoot ? '' : ' (skipped: needs root)'}`, async (t) => {
+when(test, isRoot ? null : 'needs root')('control: without a filter the same probes succeed as root', async (t) => {
   // In a private mount and UTS namespace (seccomp-exec --private), so nothing reaches the host.
   const lines = await attempts(allowAll, ['mount-tmpfs', dir, 'keyctl', 'unshare', 'user', 'clone', 'mnt', 'clone3', 'settime']);
   t.deepEqual(lines, ['ok', 'ok', 'ok', 'ok', 'ok', 'EINVAL']);
 });
 
 const x64 = process.arch === 'x64';
-const onX64 = (title: string) => `${title}${x64 ? '' : ' (skipped: not x86_64)'}`;
+const onX64 = when(test, x64 ? null : 'not x86_64');
 
-(x64 ? test : test.skip)(onX64('the x32 ABI is filtered too: keyctl through it is EPERM, getpid passes on to the kernel'), async (t) => {
+onX64('the x32 ABI is filtered too: keyctl through it is EPERM, getpid passes on to the kernel', async (t) => {
   // Without x32 support in the kernel the passed-on call says ENOSYS; with it, ok.
   const [keyctl, getpid] = await attempts(defaultFilter, ['x32', '250', 'x32', '39']);
   t.is(keyctl, 'EPERM');
   t.regex(getpid, /^(ok|ENOSYS)$/);
 });
 
-(x64 ? test : test.skip)(onX64('the i386 ABI (int $0x80) is filtered too, where the kernel has it'), async (t) => {
+onX64('the i386 ABI (int $0x80) is filtered too, where the kernel has it', async (t) => {
   const [getpid, keyctl, unshare] = await attempts(defaultFilter, ['int80', '20', 'int80', '288', 'int80', '310', String(0x10000000)]);
   if (getpid === 'SIGSEGV') {
     t.log('this kernel has no i386 ABI (int $0x80 faults): nothing to get around the filter with');

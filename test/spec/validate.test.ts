@@ -8,6 +8,7 @@ import path from 'node:path';
 import { parseConfig, SpecError } from '../../src/spec/validate.js';
 import { RLIM_INFINITY } from '../../src/spec/config.js';
 import { BARE_HOST, RICH_HOST, minimalConfig } from './helpers.js';
+import { when } from '../support/skip.js';
 
 type Mutation = (c: Record<string, any>) => void;
 
@@ -181,7 +182,7 @@ const hasRunc = (() => {
   }
 })();
 
-(hasRunc ? test : test.skip)(`accepts what \`runc spec\` writes (ambient capabilities and all)${hasRunc ? '' : ' (skipped: runc is not installed)'}`, (t) => {
+when(test, hasRunc ? null : 'runc is not installed')('accepts what `runc spec` writes (ambient capabilities and all)', (t) => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-spec-'));
   try {
     execFileSync('runc', ['spec'], { cwd: dir, stdio: 'ignore' });
