@@ -53,10 +53,10 @@ forEachRuntime('robustness', (scenario, rt, env) => {
   let rootfs: Promise<string> | null = null;
   const sharedRootfs = () => (rootfs ??= copyRootfs(env.rootfsBase, path.join(base, 'rootfs')));
 
-  const bundle = async (id: string, extra: Partial<Parameters<typeof writeBundle>[2]> = {}) =>
+  const bundle = async (id: string, scenarioName: string, hooks?: Parameters<typeof writeBundle>[2]['hooks']) =>
     writeBundle(env.dir, path.join(base, 'bundles', id), {
-      args: ['/probe', 'hold'], rootfs: await sharedRootfs(), cgroupsPath: `${cgroupParent}/${id}`,
-      annotations: { 'oci-lane.scenario': `direct: ${extra.annotations?.['oci-lane.scenario'] ?? id}` }, ...extra,
+      args: ['/probe', 'hold'], rootfs: await sharedRootfs(), cgroupsPath: `${cgroupParent}/${id}`, hooks,
+      annotations: { 'oci-lane.scenario': `direct: ${scenarioName}` },
     });
 
   /** Kills whatever a scenario's container left, so the next scenario starts clean. */
@@ -81,10 +81,8 @@ forEachRuntime('robustness', (scenario, rt, env) => {
     const fd = fs.openSync(fifo, fs.constants.O_RDWR | fs.constants.O_NONBLOCK);
     const announcements = new net.Socket({ fd, readable: true, writable: false });
     const hookSpoke = new Promise<number>((resolve) => announcements.once('data', (d) => resolve(Number(String(d).trim()))));
-    await bundle(id, {
-      hooks: { [hook]: [{ path: '/bin/sh', args: ['sh', '-c', `echo $$ > ${fifo}; exec sleep 600`] }] },
-      annotations: { 'oci-lane.scenario': `kill -9 during create (${hook} hook)` },
-    });
+    await bundle(id, `kill -9 during create (${hook} hook)`,
+      { [hook]: [{ path: '/bin/sh', args: ['sh', '-c', `echo $$ > ${fifo}; exec sleep 600`] }] });
     const log = fs.openSync(path.join(dir, 'create.log'), 'w');
     const create = spawn(rt.path, ['--root', runtime.root, 'create', '--bundle', dir, '--pid-file', path.join(dir, 'init.pid'), id],
       { stdio: ['ignore', log, log] });
@@ -136,7 +134,7 @@ forEachRuntime('robustness', (scenario, rt, env) => {
     const problems: string[] = [];
     const expect = (id: string, what: string, ok: boolean, detail: string) => { if (!ok) problems.push(`${id}: ${what}: ${detail}`); };
     await Promise.all(ids.map(async (id) => {
-      const dir = await bundle(id, { annotations: { 'oci-lane.scenario': 'parallel 20' } });
+      const dir = await bundle(id, 'parallel 20');
       try {
         const create = await runtime.call(['create', '--bundle', dir, '--pid-file', path.join(dir, 'init.pid'), id]);
         expect(id, 'create', create.code === 0, create.stderr);
@@ -167,7 +165,7 @@ forEachRuntime('robustness', (scenario, rt, env) => {
 
   scenario('state says stopped once the init is a zombie, gone, and its pid reused by another process', async (t) => {
     const id = containerId(rt, 'pidreuse');
-    const dir = await bundle(id, { annotations: { 'oci-lane.scenario': 'pid reuse' } });
+    const dir = await bundle(id, 'pid reuse');
     try {
       const r = await run(env.pidReuseTool, [rt.path, runtime.root, dir, id], { timeoutMs: 60_000 });
       const steps = new Map<string, { code: number; out: string }>();

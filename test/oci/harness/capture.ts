@@ -64,39 +64,56 @@ function readRecords(dir: string): CallRecord[] {
   });
 }
 
-/** Writes OUT/calls.md (every call by scenario, paths and ids normalised) and OUT/configs/*.json. */
+/** Callers of interest: containerd's shim, conmon and podman. The lane's own direct calls are left out. */
+const OWN_CALLERS = new Set(['node', 'pid_reuse']);
+
+/**
+ * Writes OUT/calls.md (each caller's calls by scenario, in order, with paths and ids normalised and
+ * identical sequences shown once) and OUT/configs/RUNTIME--SCENARIO.json (the config.json, and the
+ * exec process.json where there is one, of each scenario's first container).
+ */
 export function writeCaptureReport(captureDir: string, out: string, laneDir: string): void {
   fs.mkdirSync(path.join(out, 'configs'), { recursive: true });
   const lines: string[] = ['# Runtime calls captured by the OCI lane (test/oci/lane.ts --capture)', '',
-    'Paths under the lane directory are shown as `$LANE`; container ids as `$ID`. One block per container, calls in order.', ''];
+    'Each line: [calling program] the runtime\'s argv; calls in order, one block per scenario (identical',
+    'sequences of several containers shown once). `$LANE` is the lane\'s temp dir, `$ID` the container id,',
+    '`$BUNDLE` the bundle given to create, `$TAG` the lane run\'s tag (in containerd namespaces and cgroup',
+    'parents), `$HEX64` another 64-hex id (podman\'s exec session, an overlay layer); random parts are N.', ''];
   for (const rtName of fs.existsSync(path.join(captureDir, 'calls')) ? fs.readdirSync(path.join(captureDir, 'calls')) : []) {
-    const records = readRecords(path.join(captureDir, 'calls', rtName));
-    // container id -> scenario, from the config of each create
+    const records = readRecords(path.join(captureDir, 'calls', rtName)).filter((r) => !OWN_CALLERS.has(r.caller));
     const scenarioOf = new Map<string, string>();
+    const bundleOf = new Map<string, string>();
     for (const r of records) {
-      if (r.argv.includes('create') && r.config) scenarioOf.set(r.argv[r.argv.length - 1], r.config.annotations?.['oci-lane.scenario'] ?? '(no scenario annotation)');
+      const i = r.argv.indexOf('create');
+      if (i < 0 || !r.config) continue;
+      const id = r.argv[r.argv.length - 1];
+      scenarioOf.set(id, r.config.annotations?.['oci-lane.scenario'] ?? '(no scenario annotation)');
+      const b = r.argv.indexOf('--bundle');
+      bundleOf.set(id, b >= 0 ? r.argv[b + 1] : r.cwd);
     }
-    const groups = new Map<string, CallRecord[]>();
+    const byContainer = new Map<string, CallRecord[]>();
     for (const r of records) {
       const id = r.argv.find((a) => scenarioOf.has(a)) ?? '';
-      const key = id ? `${scenarioOf.get(id)}\u0000${id}` : '(no container)\u0000';
-      if (!groups.has(key)) groups.set(key, []);
-      groups.get(key)!.push(r);
+      if (!byContainer.has(id)) byContainer.set(id, []);
+      byContainer.get(id)!.push(r);
     }
-    lines.push(`## ${rtName}`, '');
+    // scenario -> distinct normalised call sequences, with how many containers made each
+    const byScenario = new Map<string, Map<string, number>>();
     const savedScenario = new Set<string>();
-    for (const [key, recs] of [...groups].sort((a, b) => a[0].localeCompare(b[0]))) {
-      const [scenario, id] = key.split('\u0000');
+    for (const [id, recs] of byContainer) {
+      const scenario = id ? scenarioOf.get(id)! : '(calls naming no container)';
       const norm = (s: string) => {
-        let t = s.split(laneDir).join('$LANE');
+        let t = s;
+        if (id && bundleOf.get(id)) t = t.split(bundleOf.get(id)!).join('$BUNDLE');
+        t = t.split(laneDir).join('$LANE');
         if (id) t = t.split(id).join('$ID');
-        return t.replace(/\b[0-9a-f]{64}\b/g, '$HEX64');
+        return t.replace(/\b[0-9a-f]{64}\b/g, '$HEX64').replace(/ocilane[A-Za-z0-9]{6}/g, '$TAG')
+          .replace(/(runc-process|pty|conmon-term\.|exec-process-)[A-Za-z0-9]+/g, '$1N');
       };
-      lines.push(`### ${scenario}`, '', '```');
-      for (const r of recs) {
-        lines.push(`[${r.caller || '?'}] ${r.argv.map((a) => norm(a)).map((a) => (/^[\w@%+=:,./$-]+$/.test(a) ? a : `'${a}'`)).join(' ')}    (cwd ${norm(r.cwd)})`);
-      }
-      lines.push('```', '');
+      const block = recs.map((r) => `[${r.caller || '?'}] ${rtName === 'runc' ? 'runc' : 'engine-oci'} ${r.argv.map(norm).map((a) => (/^[\w@%+=:,./$-]+$/.test(a) ? a : `'${a}'`)).join(' ')}    (cwd ${norm(r.cwd)})`).join('\n');
+      if (!byScenario.has(scenario)) byScenario.set(scenario, new Map());
+      const seqs = byScenario.get(scenario)!;
+      seqs.set(block, (seqs.get(block) ?? 0) + 1);
       const withConfig = recs.find((r) => r.config);
       if (withConfig && !savedScenario.has(scenario)) {
         savedScenario.add(scenario);
@@ -104,6 +121,14 @@ export function writeCaptureReport(captureDir: string, out: string, laneDir: str
         fs.writeFileSync(path.join(out, 'configs', file), norm(JSON.stringify(withConfig.config, null, 2)) + '\n');
         const withProcess = recs.find((r) => r.process);
         if (withProcess) fs.writeFileSync(path.join(out, 'configs', file.replace(/\.json$/, '.process.json')), norm(JSON.stringify(withProcess.process, null, 2)) + '\n');
+      }
+    }
+    lines.push(`## ${rtName}`, '');
+    for (const [scenario, seqs] of [...byScenario].sort((a, b) => a[0].localeCompare(b[0]))) {
+      lines.push(`### ${scenario}`, '');
+      for (const [block, n] of seqs) {
+        if (seqs.size > 1 || n > 1) lines.push(`${n} container(s):`);
+        lines.push('```', block, '```', '');
       }
     }
   }
