@@ -83,12 +83,17 @@ export function mountsUnder(dir: string): string[] {
     .sort((a, b) => b.length - a.length);
 }
 
-/** Processes whose cgroup (any hierarchy) is at or below `parent`. */
+/**
+ * Live processes whose cgroup (any hierarchy) is at or below `parent`. Zombies are left out: a
+ * killed container's init is reaped by whoever it was reparented to (the host's PID 1 for a
+ * runtime driven directly), which can take a while on a loaded host, and is no runtime's doing.
+ */
 export function processesInCgroup(parent: string): number[] {
   const pids: number[] = [];
   for (const d of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
     try {
+      if (/^\d+ \(.*\) Z/s.test(fs.readFileSync(`/proc/${d}/stat`, 'utf8'))) continue;
       const lines = fs.readFileSync(`/proc/${d}/cgroup`, 'utf8').split('\n');
       if (lines.some((l) => { const p = l.split(':')[2]; return p === parent || p?.startsWith(`${parent}/`); })) pids.push(Number(d));
     } catch { /* gone */ }
