@@ -28,7 +28,7 @@ forEachRuntime('podman', (scenario, rt, env) => {
     const session = await TmuxSession.start(env.tmuxSocket, path.join(env.dir, 'tmux'), name,
       p.commandLine(['run', '-it', '--rm', ...p.runFlags('podman run -it', name), image, '/bin/sh']));
     try {
-      await session.waitFor(/^\/ # $/m);
+      await session.waitFor(/^\/ # ?$/m);
       await session.type('echo answer=$((6*7)); tty');
       await session.waitFor(/^answer=42\r?$/m);
       await session.waitFor(/^\/dev\/pts\/0\r?$/m);
@@ -53,7 +53,7 @@ forEachRuntime('podman', (scenario, rt, env) => {
       const session = await TmuxSession.start(env.tmuxSocket, path.join(env.dir, 'tmux'), `${name}-it`,
         p.commandLine(['exec', '-it', name, '/bin/sh']));
       try {
-        await session.waitFor(/^\/ # $/m);
+        await session.waitFor(/^\/ # ?$/m);
         await session.type('tty; echo sum=$((2+3))');
         await session.waitFor(/^sum=5\r?$/m);
         t.regex(await session.screen(), /^\/dev\/pts\/\d+\r?$/m);
