@@ -4,6 +4,7 @@ export default {
   extensions: { ts: 'module' },
   nodeArguments: ['--import=tsx'],
   workerThreads: false,
-  timeout: '120s',
+  // ava's timeout is inactivity across the run; every wait in the lane has its own, shorter deadline.
+  timeout: '300s',
   concurrency: 2,
 };
