@@ -11,7 +11,10 @@ const argv = process.argv.slice(2);
 let lane = 'ava';
 if (argv[0] === '--lane') { lane = argv[1]; argv.splice(0, 2); }
 const args = ['ava', '--tap', ...argv];
-const child = spawn('npx', args, { stdio: ['ignore', 'pipe', 'inherit'] });
+// Every process of this run inherits the marker, so the leftovers stopped below are this run's
+// own, never those of another test run on the same machine.
+const RUN_MARKER = `ENGINE_TEST_RUN=${process.pid}`;
+const child = spawn('npx', args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ENGINE_TEST_RUN: String(process.pid) } });
 let passed = 0, failed = 0, skipped = 0;
 const rl = createInterface({ input: child.stdout });
 rl.on('line', (line) => {
@@ -20,15 +23,17 @@ rl.on('line', (line) => {
   else if (/^ok \d+/.test(line)) { if (/# (SKIP|TODO)/i.test(line)) skipped++; else passed++; }
 });
 /**
- * Supervisors the tests started that outlived them (a test file that timed out is killed, and its
- * supervisor is reparented, containers and all): stopped here so they cannot load the next lane.
+ * Supervisors this run's tests started that outlived them (a test file that timed out is killed, and
+ * its supervisor is reparented, containers and all): stopped here so they cannot load the next lane.
+ * Only those carrying this run's marker: other helpers' test runs share the machine.
  */
 async function stopLeftoverSupervisors() {
   const leftovers = [];
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
       const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      if (argv.includes('supervisor') && argv.some((a) => a.includes('/engine-test-'))) leftovers.push(Number(pid));
+      if (!argv.includes('supervisor') || !argv.some((a) => a.includes('/engine-test-'))) continue;
+      if (readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(RUN_MARKER)) leftovers.push(Number(pid));
     } catch { /* gone */ }
   }
   const alive = (pid) => { try { process.kill(pid, 0); return true; } catch { return false; } };
