@@ -14,6 +14,7 @@ echo "engine: installing Debian packages: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 # apt-get update only when the lists are old or absent: it is slow and mostly needed once per machine.
 if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mmin -1440 2>/dev/null | head -1)" ]; then
-  apt-get update -qq
+  apt-get update -qq -o DPkg::Lock::Timeout=600
 fi
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Other jobs on a shared machine may hold the dpkg lock: wait for it rather than fail.
+apt-get install -y -qq -o DPkg::Lock::Timeout=600 --no-install-recommends "${missing[@]}" >/dev/null

@@ -29,8 +29,9 @@ rl.on('line', (line) => {
   else if (/^ok \d+/.test(line)) { if (/# (SKIP|TODO)/i.test(line)) skipped++; else passed++; }
 });
 /**
- * Supervisors the tests started that outlived them (a test file that timed out is killed, and its
- * supervisor is reparented, containers and all): stopped here so they cannot load the next lane.
+ * Supervisors this run's tests started that outlived them (a test file that timed out is killed, and
+ * its supervisor is reparented, containers and all): stopped here so they cannot load the next lane.
+ * Only those carrying this run's marker: other helpers' test runs share the machine.
  */
 async function stopLeftoverSupervisors() {
   const leftovers = [];
