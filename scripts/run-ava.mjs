@@ -11,7 +11,13 @@ const argv = process.argv.slice(2);
 let lane = 'ava';
 if (argv[0] === '--lane') { lane = argv[1]; argv.splice(0, 2); }
 const args = ['ava', '--tap', ...argv];
-const child = spawn('npx', args, { stdio: ['ignore', 'pipe', 'inherit'] });
+// Every process of this run inherits the marker, so the sweep below stops only this run's leftovers
+// (other runs on the same machine have supervisors of their own).
+const RUN_MARKER = `ENGINE_TEST_RUN=${process.pid}-${Date.now()}`;
+const child = spawn('npx', args, {
+  stdio: ['ignore', 'pipe', 'inherit'],
+  env: { ...process.env, ENGINE_TEST_RUN: RUN_MARKER.split('=')[1] },
+});
 let passed = 0, failed = 0, skipped = 0;
 const rl = createInterface({ input: child.stdout });
 rl.on('line', (line) => {
@@ -28,7 +34,8 @@ async function stopLeftoverSupervisors() {
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
       const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      if (argv.includes('supervisor') && argv.some((a) => a.includes('/engine-test-'))) leftovers.push(Number(pid));
+      if (!argv.includes('supervisor') || !argv.some((a) => a.includes('/engine-test-'))) continue;
+      if (readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(RUN_MARKER)) leftovers.push(Number(pid));
     } catch { /* gone */ }
   }
   const alive = (pid) => { try { process.kill(pid, 0); return true; } catch { return false; } };
