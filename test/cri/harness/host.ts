@@ -30,6 +30,8 @@ export function cgroupMounts(): string[] {
 
 /** The directories of a cgroup path (e.g. /kubepods/besteffort/pod<uid>) that exist, one per hierarchy. */
 export function cgroupDirs(cgroupPath: string): string[] {
+  // Never a hierarchy's root: callers kill what is in these directories and remove them.
+  if (path.resolve('/', cgroupPath) === '/') throw new Error(`refusing the root cgroup (path ${JSON.stringify(cgroupPath)})`);
   return cgroupMounts()
     .map((m) => path.join(m, cgroupPath))
     .filter((d) => fs.existsSync(d));

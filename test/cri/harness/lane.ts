@@ -294,7 +294,7 @@ export class CriLane {
       }
     }
     const victims = processesMentioning(this.dir).map((p) => p.pid);
-    for (const pod of this.pods()) for (const d of cgroupDirs(pod.cgroupParent)) victims.push(...cgroupPids(d));
+    for (const pod of this.pods()) if (pod.cgroupParent) for (const d of cgroupDirs(pod.cgroupParent)) victims.push(...cgroupPids(d));
     for (const pid of victims) {
       try {
         process.kill(pid, 'SIGKILL');
