@@ -1,11 +1,12 @@
 // The lane's own safety net, tested: when containerd dies with a pod running (no orderly stop is
-// possible), the leftover check must see what is left on the host, and the forced destroy that runs
+// possible), the leftover check must see what is left on the host (processes, mounts, shim socket, pod
+// cgroup, runtime state, libcni's result cache), and the forced destroy that runs
 // after any failed lane must remove all of it. Without this, "nothing left behind" could pass vacuously.
 
 import test from 'ava';
 import fs from 'node:fs';
 import { laneTest } from './harness/ava-lane.js';
-import { cgroupDirs, mountsUnder, processesMentioning, processId, shimSocketPath, stillRunning } from './harness/host.js';
+import { cgroupDirs, cniCacheFiles, mountsUnder, processesMentioning, processId, shimSocketPath, stillRunning } from './harness/host.js';
 import { CriLane } from './harness/lane.js';
 import { Pod } from './harness/pods.js';
 import { CRI_NAMESPACE } from './harness/setup.js';
@@ -29,6 +30,7 @@ laneTest(test, 'containerd killed with a pod running: the leftover check sees th
     t.regex(found, new RegExp(`shim socket left: ${socket}`));
     t.regex(found, new RegExp(`pod cgroup left: .*pod${pod.uid}`));
     t.regex(found, /runc still has state for container/);
+    t.regex(found, new RegExp(`CNI result cache left: .*-${pod.id}-eth0`));
 
     const dir = lane.dir;
     await lane.destroy();
@@ -37,6 +39,7 @@ laneTest(test, 'containerd killed with a pod running: the leftover check sees th
     t.deepEqual(mountsUnder(dir), []);
     t.false(fs.existsSync(socket), 'shim socket survived destroy');
     t.deepEqual(cgroupDirs(cgroupParent), []);
+    t.deepEqual(cniCacheFiles(pod.id), []);
     t.false(fs.existsSync(dir));
   } finally {
     await lane.destroy();

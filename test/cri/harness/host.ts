@@ -16,6 +16,22 @@ export function shimSocketPath(grpcAddress: string, namespace: string, sandboxId
   return path.join(SHIM_SOCKET_DIR, createHash('sha256').update(`${grpcAddress}/${namespace}/${sandboxId}`).digest('hex'));
 }
 
+/**
+ * libcni, inside containerd's CRI plugin, caches each network's ADD result in <this>/results, in files
+ * named <network>-<sandbox id>-<interface>, removed by DEL. containerd 1.6 offers no setting to move it.
+ */
+export const CNI_CACHE_DIR = '/var/lib/cni';
+
+/** The CNI result cache files of a sandbox. */
+export function cniCacheFiles(sandboxId: string): string[] {
+  const dir = path.join(CNI_CACHE_DIR, 'results');
+  try {
+    return fs.readdirSync(dir).filter((f) => f.includes(`-${sandboxId}-`)).map((f) => path.join(dir, f));
+  } catch {
+    return [];
+  }
+}
+
 /** Mount points of every cgroup hierarchy (v1 controllers, named ones such as name=systemd, and cgroup2). */
 export function cgroupMounts(): string[] {
   const out: string[] = [];

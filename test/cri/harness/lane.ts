@@ -14,7 +14,9 @@ import { until } from '../../helpers/harness.js';
 import { CriClient } from '../client/cri-client.js';
 import { containerdConfig, type ContainerdPaths } from './containerd-config.js';
 import {
+  CNI_CACHE_DIR,
   cgroupDirs,
+  cniCacheFiles,
   cgroupPids,
   mountsUnder,
   processesMentioning,
@@ -50,6 +52,7 @@ export class CriLane {
   private readonly seen: ProcessId[] = [];
   private readonly cgroupAncestorsBefore: Set<string>;
   private readonly shimDirBefore: boolean;
+  private readonly cniCacheDirBefore: boolean;
 
   private constructor(readonly dir: string, readonly suite: string) {
     this.paths = {
@@ -69,12 +72,14 @@ export class CriLane {
       const state = {
         cgroupAncestors: ['/kubepods', '/kubepods/besteffort', '/kubepods/burstable'].filter((p) => cgroupDirs(p).length > 0),
         shimDir: fs.existsSync(SHIM_SOCKET_DIR),
+        cniCacheDir: fs.existsSync(CNI_CACHE_DIR),
       };
       fs.writeFileSync(before, JSON.stringify(state) + '\n');
     }
-    const state = JSON.parse(fs.readFileSync(before, 'utf8')) as { cgroupAncestors: string[]; shimDir: boolean };
+    const state = JSON.parse(fs.readFileSync(before, 'utf8')) as { cgroupAncestors: string[]; shimDir: boolean; cniCacheDir: boolean };
     this.cgroupAncestorsBefore = new Set(state.cgroupAncestors);
     this.shimDirBefore = state.shimDir;
+    this.cniCacheDirBefore = state.cniCacheDir;
   }
 
   /** The runtime root (BinaryName's --root is <this>/k8s.io) of a handler. */
@@ -210,15 +215,10 @@ export class CriLane {
     // A container's last process may still be leaving its cgroup as the runtime returns: retry a while.
     await until('the pod cgroups to empty', () => this.removePodCgroups().length === 0, opts.settleMs ?? 10_000).catch(() => {});
     for (const dir of this.removePodCgroups()) problems.push(`cgroup ${dir} could not be removed (busy)`);
-    if (!this.shimDirBefore) {
-      // Only if empty: another containerd on this host may be using it by now.
-      try {
-        fs.rmdirSync(SHIM_SOCKET_DIR);
-        fs.rmdirSync(path.dirname(SHIM_SOCKET_DIR));
-      } catch {
-        /* in use or gone */
-      }
-    }
+    // Directories containerd made on the host for the lane, if they were not there before and are empty
+    // (another containerd on this host may be using them by now).
+    if (!this.shimDirBefore) rmdirs([SHIM_SOCKET_DIR, path.dirname(SHIM_SOCKET_DIR)]);
+    if (!this.cniCacheDirBefore) rmdirs([path.join(CNI_CACHE_DIR, 'results'), CNI_CACHE_DIR]);
     return problems;
   }
 
@@ -264,6 +264,7 @@ export class CriLane {
       if (pod.sandboxId) {
         const sock = shimSocketPath(this.paths.grpcSocket, CRI_NAMESPACE, pod.sandboxId);
         if (fs.existsSync(sock)) out.push(`shim socket left: ${sock}`);
+        for (const f of cniCacheFiles(pod.sandboxId)) out.push(`CNI result cache left: ${f}`);
       }
       if (pod.cgroupParent) for (const d of cgroupDirs(pod.cgroupParent)) out.push(`pod cgroup left: ${d}`);
     }
@@ -314,8 +315,11 @@ export class CriLane {
     }
     this.removePodCgroups();
     for (const pod of this.pods()) {
-      if (pod.sandboxId) fs.rmSync(shimSocketPath(this.paths.grpcSocket, CRI_NAMESPACE, pod.sandboxId), { force: true });
+      if (!pod.sandboxId) continue;
+      fs.rmSync(shimSocketPath(this.paths.grpcSocket, CRI_NAMESPACE, pod.sandboxId), { force: true });
+      for (const f of cniCacheFiles(pod.sandboxId)) fs.rmSync(f, { force: true });
     }
+    if (!this.cniCacheDirBefore) rmdirs([path.join(CNI_CACHE_DIR, 'results'), CNI_CACHE_DIR]);
     this.keepLog();
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
@@ -349,5 +353,14 @@ export class CriLane {
       }
     }
     return lane;
+  }
+}
+
+/** Removes each directory in turn while it is empty; stops at the first that is not (or is gone). */
+function rmdirs(dirs: string[]): void {
+  try {
+    for (const d of dirs) fs.rmdirSync(d);
+  } catch {
+    /* not empty, or gone */
   }
 }
