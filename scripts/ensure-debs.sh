@@ -12,9 +12,10 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "engine: installing Debian packages: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# Other jobs on the machine may hold dpkg's lock: wait for it (up to 10 min) rather than fail.
+lock=(-o DPkg::Lock::Timeout=600)
 # apt-get update only when the lists are old or absent: it is slow and mostly needed once per machine.
 if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mmin -1440 2>/dev/null | head -1)" ]; then
-  apt-get update -qq -o DPkg::Lock::Timeout=600
+  apt-get "${lock[@]}" update -qq
 fi
-# Other jobs on a shared machine may hold the dpkg lock: wait for it rather than fail.
-apt-get install -y -qq -o DPkg::Lock::Timeout=600 --no-install-recommends "${missing[@]}" >/dev/null
+apt-get "${lock[@]}" install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
