@@ -79,6 +79,12 @@ func main() {
 			t.Check(check(g, path, r.wants), desc, "config-linux.md#control-groups")
 		}
 	}
+	// The relative paths' common parent is left by runtimes (rightly: they did not make it
+	// theirs); remove it where empty so runs leave nothing behind.
+	dirs, _ := filepath.Glob("/sys/fs/cgroup/*/engine-conformance")
+	for _, d := range dirs {
+		os.Remove(d)
+	}
 	t.Plan()
 }
 
@@ -151,8 +157,8 @@ func cgroupDir(pid int, controller string) (string, error) {
 func unsupported(wants []want) string {
 	for _, w := range wants {
 		file := w.file
-		if file == "pids.max" { // the only one the root cgroup lacks by design
-			file = "pids.current"
+		if w.controller == "pids" { // the root cgroup has no pids files: the controller is enough
+			file = ""
 		}
 		if _, err := os.Stat(filepath.Join("/sys/fs/cgroup", w.controller, file)); err != nil {
 			return "this host has no cgroup v1 " + w.controller + "/" + w.file
