@@ -7,8 +7,10 @@
 // crun refuses this host's hybrid cgroup layout; it runs here inside a mount namespace of its own
 // (kept by a bind mount on a file) with /sys/fs/cgroup/unified unmounted, entered by nsenter for
 // every call: its figures include nsenter, whose own cost is measured too (`nsenter floor`).
+// The timing itself is done by bash scripts beside this file (iteration.sh, floor.sh), not by
+// Node: spawning from a Node process costs 10-30 ms here, more than a runtime verb.
 import { spawnSync } from 'node:child_process';
-import { closeSync, cpSync, existsSync, openSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,33 +26,13 @@ function fail(msg: string): never {
   process.exit(1);
 }
 
-let errFile = '';
-/**
- * Runs argv, returns milliseconds; a non-zero exit is a failed bench, with the runtime's words.
- * stderr goes to a file, not a pipe: the container's init inherits create's stdio, and a pipe
- * would keep spawnSync waiting for an EOF that comes only when the container ends.
- */
-function timed(argv: string[], what: string): number {
-  const fd = openSync(errFile, 'w');
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', fd], timeout: 30_000 });
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  closeSync(fd);
-  if (r.status !== 0) fail(`${what}: ${argv.join(' ')} exited ${r.status ?? r.signal}: ${readFileSync(errFile, 'utf8').trim()}`);
-  return ms;
-}
+const here = dirname(fileURLToPath(import.meta.url)).replace('/dist/bench/', '/bench/');
 
-/** Polls /proc/PID until the process is gone or a zombie (its reaper is not us). */
-function waitExit(pid: number): void {
-  const deadline = Date.now() + 10_000;
-  const nap = new Int32Array(new SharedArrayBuffer(4));
-  while (Date.now() < deadline) {
-    let stat: string;
-    try { stat = readFileSync(`/proc/${pid}/stat`, 'utf8'); } catch { return; }
-    if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return;
-    Atomics.wait(nap, 0, 0, 0.2);
-  }
-  fail(`container process ${pid} did not exit in 10 s`);
+/** Runs a bench script and returns its stdout's numbers; a failure stops the bench with its words. */
+function script(name: string, args: string[]): number[] {
+  const r = spawnSync(join(here, name), args, { encoding: 'utf8', timeout: 120_000 });
+  if (r.status !== 0) fail(`${name} ${args.join(' ')}: ${(r.stderr || r.stdout).trim()}`);
+  return r.stdout.trim().split(/\s+/).map(Number);
 }
 
 function makeBundle(dir: string, args: string[]) {
@@ -74,7 +56,6 @@ function main() {
   if (process.getuid?.() !== 0) fail('needs root (containers)');
   if (!existsSync(join(repo, 'rootfs-base/.engine-rootfs'))) fail('./rootfs-base is missing: run make first');
   const work = mkdtempSync(join(tmpdir(), 'engine-bench-oci-'));
-  errFile = join(work, 'stderr');
   const trueBundle = join(work, 'true'), sleepBundle = join(work, 'sleep');
   makeBundle(trueBundle, ['/bin/true']);
   makeBundle(sleepBundle, ['/bin/sleep', '1000']);
@@ -108,32 +89,15 @@ function main() {
   if (crunNs) floors['nsenter floor'] = [];
   for (const r of runtimes) { lifecycle[r.name] = []; verbs[r.name] = { create: [], start: [], state: [], kill: [], delete: [] }; }
 
-  const pidFile = join(work, 'pid');
   for (let i = 0; i < runs; i++) {
     for (const r of runtimes) {
-      const id = `bench-${process.pid}-${i}`;
-      // The lifecycle of /bin/true, timed as one.
-      const t0 = process.hrtime.bigint();
-      timed([...r.argv, 'create', '--bundle', trueBundle, '--pid-file', pidFile, id], `${r.name} create`);
-      const pid = Number(readFileSync(pidFile, 'utf8'));
-      timed([...r.argv, 'start', id], `${r.name} start`);
-      waitExit(pid);
-      timed([...r.argv, 'delete', id], `${r.name} delete`);
-      lifecycle[r.name].push(Number(process.hrtime.bigint() - t0) / 1e6);
-      // Each verb alone, on a container that stays running until killed.
-      const v = verbs[r.name];
-      const sid = `${id}-s`;
-      v.create.push(timed([...r.argv, 'create', '--bundle', sleepBundle, '--pid-file', pidFile, sid], `${r.name} create`));
-      const spid = Number(readFileSync(pidFile, 'utf8'));
-      v.start.push(timed([...r.argv, 'start', sid], `${r.name} start`));
-      v.state.push(timed([...r.argv, 'state', sid], `${r.name} state`));
-      v.kill.push(timed([...r.argv, 'kill', sid, 'KILL'], `${r.name} kill`));
-      waitExit(spid);
-      v.delete.push(timed([...r.argv, 'delete', sid], `${r.name} delete`));
+      const [life, ...perVerb] = script('iteration.sh', [trueBundle, sleepBundle, `bench-${process.pid}-${i}`, ...r.argv]);
+      lifecycle[r.name].push(life);
+      Object.values(verbs[r.name]).forEach((xs, k) => xs.push(perVerb[k]));
     }
-    floors['node -e 0'].push(timed([process.execPath, '-e', '0'], 'node'));
-    floors['/bin/true (host)'].push(timed(['/bin/true'], 'true'));
-    if (crunNs) floors['nsenter floor'].push(timed(['nsenter', `--mount=${mntns}`, '/bin/true'], 'nsenter'));
+    floors['node -e 0'].push(script('floor.sh', [process.execPath, '-e', '0'])[0]);
+    floors['/bin/true (host)'].push(script('floor.sh', ['/bin/true'])[0]);
+    if (crunNs) floors['nsenter floor'].push(script('floor.sh', ['nsenter', `--mount=${mntns}`, '/bin/true'])[0]);
   }
   if (crunNs) spawnSync('umount', [mntns]);
   rmSync(work, { recursive: true, force: true });
@@ -154,7 +118,7 @@ function main() {
   for (const r of runtimes) lines.push(`| ${r.name} | ${Object.values(verbs[r.name]).map((xs) => { const s = stats(xs); return `${f(s.median)} (${f(s.min)}-${f(s.max)})`; }).join(' | ')} |`);
   lines.push('', '## Floors (ms)', '', '| command | median | min | max |', '|---|---:|---:|---:|');
   for (const [name, xs] of Object.entries(floors)) { const s = stats(xs); lines.push(`| ${name} | ${f(s.median)} | ${f(s.min)} | ${f(s.max)} |`); }
-  lines.push('', 'Each figure is one process spawned from Node (spawnSync) and timed around it, so each includes', "Node's spawn cost (about the `/bin/true (host)` row). A lifecycle is 3 runtime processes (create, start,", "delete): a Node-based runtime pays `node -e 0` at least 3 times per lifecycle.");
+  lines.push('', "Each figure is timed by bash with $EPOCHREALTIME around the command (bench/oci/iteration.sh), so it", "includes one fork+exec from bash: about the `/bin/true (host)` row. A lifecycle is 3 runtime processes", '(create, start, delete) plus the wait: a Node-based runtime pays `node -e 0` at least 3 times per lifecycle.');
   if (notes.length) lines.push('', ...notes.map((n) => `- ${n}`));
   const md = lines.join('\n') + '\n';
   console.log(md);
