@@ -3,7 +3,7 @@
 // and asserts nothing is left behind.
 
 import type { ExecutionContext, TestFn } from 'ava';
-import { until } from '../../helpers/harness.js';
+import { until } from '../../support/process.js';
 import { CriLane } from './lane.js';
 import { HANDLERS, laneSkipReason, type Handler } from './setup.js';
 

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from '../../../src/paths.js';
-import { until } from '../../helpers/harness.js';
+import { until } from '../../support/process.js';
 import { CriClient } from '../client/cri-client.js';
 import { containerdConfig, type ContainerdPaths } from './containerd-config.js';
 import {

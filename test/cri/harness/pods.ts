@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { until } from '../../helpers/harness.js';
+import { until } from '../../support/process.js';
 import type { ContainerConfig, ContainerStatus, PodSandboxConfig } from '../client/cri-client.js';
 import type { CriLane } from './lane.js';
 import { BUSYBOX_IMAGE } from './setup.js';
