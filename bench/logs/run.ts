@@ -211,7 +211,7 @@ async function runCats(streams: number, bytes: number, dir: string, tag: string,
 async function runContainers(
   p: LogPipelineImpl, streams: number, bytes: number, dir: string, tag: string, onGo: () => void, rootfs: string,
 ): Promise<string[]> {
-  const { nativeRuntime } = await import('../../src/runtime/native-runtime.js');
+  const { spawnContainer } = await import('../../test/support/container-process.js');
   const io = native();
   const per = Math.floor(bytes / streams);
   const files: string[] = [];
@@ -222,9 +222,7 @@ async function runContainers(
     const id = `${tag}-${i}`;
     const file = path.join(dir, `${id}.log`);
     files.push(file);
-    const c = await nativeRuntime.spawn({
-      id: `b${i}`, rootfs, argv: ['/writer', String(per), '65536', String(i), 'signal'], nice: 0, cpus: null, outFd: w,
-    });
+    const c = await spawnContainer(`b${i}`, rootfs, ['/writer', String(per), '65536', String(i), 'signal'], w);
     io.closeFd(w);
     p.attach(id, r, file);
     containers.push(c);

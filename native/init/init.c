@@ -65,10 +65,11 @@ static void wait_parent(const struct plan *p)
 {
 	char c = 0;
 	ssize_t n;
-	do n = read((int)p->gate_fd, &c, 1);
+	do n = read((int)p->wait_fd, &c, 1);
 	while (n < 0 && errno == EINTR);
 	if (n != 1 || c != 'p')
 		_exit(EXIT_SETUP_FAILED); /* the runtime went away or cancelled */
+	close((int)p->wait_fd);
 }
 
 static void join_namespaces(const struct plan *p)
@@ -212,6 +213,8 @@ int main(int argc, char **argv)
 	if (p.become_root && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
 		fail(STEP_USER);
 	join_namespaces(&p);
+	if (p.unshare_flags && unshare(p.unshare_flags) < 0)
+		fail(STEP_UNSHARE);
 	if (p.fork_after_join)
 		fork_into_pid_namespace();
 	if ((p.setsid || p.has_console) && setsid() < 0 && errno != EPERM)

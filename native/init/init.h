@@ -87,6 +87,8 @@ struct plan {
 	uint32_t keep_fds;
 	int become_root;
 	int pdeathsig;
+	int unshare_flags;
+	uint32_t wait_fd;
 };
 
 /* plan.c */

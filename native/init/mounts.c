@@ -51,14 +51,27 @@ static unsigned long locked_flags(const char *target)
 	return f;
 }
 
-static int remount_bind(const char *target, unsigned long flags, int recursive_ro)
+#ifndef MOUNT_ATTR_NOSUID
+#define MOUNT_ATTR_NOSUID 0x00000002
+#define MOUNT_ATTR_NODEV 0x00000004
+#define MOUNT_ATTR_NOEXEC 0x00000008
+#endif
+
+static int remount_bind(const char *target, unsigned long flags, int recursive)
 {
-	if (recursive_ro && (flags & MS_RDONLY)) {
-		/* every mount below target too, in one call (kernel 5.12+) */
-		struct mount_attr_ attr = { .attr_set = MOUNT_ATTR_RDONLY };
+	if (recursive) {
+		/* every mount below target too, in one call (kernel 5.12+); a later MS_REMOUNT would
+		 * undo read-only, so the attributes are all set here */
+		struct mount_attr_ attr = { 0 };
+		if (flags & MS_RDONLY) attr.attr_set |= MOUNT_ATTR_RDONLY;
+		if (flags & MS_NOSUID) attr.attr_set |= MOUNT_ATTR_NOSUID;
+		if (flags & MS_NODEV) attr.attr_set |= MOUNT_ATTR_NODEV;
+		if (flags & MS_NOEXEC) attr.attr_set |= MOUNT_ATTR_NOEXEC;
+		if (!attr.attr_set)
+			return 0;
 		if (syscall(SYS_mount_setattr, AT_FDCWD, target, AT_RECURSIVE, &attr, sizeof attr) == 0)
-			flags &= ~(unsigned long)MS_RDONLY;
-		else if (errno != ENOSYS)
+			return 0;
+		if (errno != ENOSYS)
 			return -1;
 	}
 	unsigned long want = flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME);

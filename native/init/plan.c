@@ -171,7 +171,7 @@ static int record(struct plan *p, uint16_t tag, const unsigned char *b, uint32_t
 		for (int i = 0; i < 3; i++) p->stdio[i] = (int32_t)u32(b + 4 * i);
 		return 0;
 	case T_START_GATE: if (len != 8) return -1; p->gate_kind = u32(b); p->gate_fd = u32(b + 4); return 0;
-	case T_WAIT_PARENT: p->wait_parent = 1; return 0;
+	case T_WAIT_PARENT: if (len != 4) return -1; p->wait_parent = 1; p->wait_fd = u32(b); return 0;
 	case T_FORK: p->fork_after_join = 1; return 0;
 	case T_STATUS_FD: if (len != 4) return -1; p->status_fd = (int)u32(b); return 0;
 	case T_DEV_TMPFS: p->dev_tmpfs = 1; return 0;
@@ -204,6 +204,7 @@ static int record(struct plan *p, uint16_t tag, const unsigned char *b, uint32_t
 	case T_KEEP_FDS: if (len != 4) return -1; p->keep_fds = u32(b); return 0;
 	case T_BECOME_ROOT: p->become_root = 1; return 0;
 	case T_PARENT_DEATH_SIGNAL: if (len != 4) return -1; p->pdeathsig = (int)u32(b); return 0;
+	case T_UNSHARE: if (len != 4) return -1; p->unshare_flags = (int)u32(b); return 0;
 	default:
 		return -1; /* an unknown record is a runtime/init version mismatch */
 	}

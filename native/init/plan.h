@@ -50,7 +50,8 @@ enum plan_tag {
 	T_CONSOLE = 27,        /* u32 socket fd, u16 rows, u16 cols: make a pty, send its master */
 	T_STDIO = 28,          /* i32 fd for 0, 1, 2 (-1: /dev/null inside the container) */
 	T_START_GATE = 29,     /* u32 kind (GATE_*), u32 fd */
-	T_WAIT_PARENT = 30,    /* empty: read one byte 'p' on the gate pipe before anything (userns maps) */
+	T_WAIT_PARENT = 30,    /* u32 fd: read one byte 'p' from it before anything (the parent's part:
+	                          cgroups joined, user namespace maps written) */
 	T_FORK = 31,           /* empty: after joining, fork; the child runs the command */
 	T_STATUS_FD = 32,      /* u32 fd */
 	T_DEV_TMPFS = 33,      /* empty: a tmpfs /dev with the fd links and /dev/ptmx -> pts/ptmx */
@@ -59,6 +60,9 @@ enum plan_tag {
 	T_KEEP_FDS = 36,       /* u32 n: fds 3 .. 3+n-1 are passed to the command (--preserve-fds) */
 	T_BECOME_ROOT = 38,    /* empty: setresuid/setresgid(0) first (in a new user namespace, once mapped) */
 	T_PARENT_DEATH_SIGNAL = 39, /* u32 signal: sent to the container when the runtime dies (supervisor) */
+	T_UNSHARE = 40,        /* u32 CLONE_NEW* flags: unshared after the parent's part and the joins
+	                          (a cgroup namespace rooted at the container's cgroups, which the
+	                          parent has put init in by then) */
 };
 
 enum plan_gate { GATE_NONE = 0, GATE_PIPE = 1, GATE_FIFO = 2 };
@@ -133,6 +137,7 @@ enum init_step {
 	STEP_HOOK = 30,
 	STEP_PERSONALITY = 31,
 	STEP_CGROUP = 32,
+	STEP_UNSHARE = 33,
 	STEP_CHILD_PID = 100,
 };
 

@@ -7,7 +7,10 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import type { StartRequest } from '../protocol/messages.js';
 
-const VALUE_FLAGS = ['--soft-mib', '--hard-mib', '--nice', '--cpus', '--log-mode', '--log-buffer-mib', '--log-max-mib', '--socket'];
+const VALUE_FLAGS = [
+  '--soft-mib', '--hard-mib', '--nice', '--cpus', '--log-mode', '--log-buffer-mib', '--log-max-mib', '--socket',
+  '--cap-add', '--cap-drop', '--security-opt', '--network', '--device', '--pids-limit', '--ulimit', '--user', '-u',
+];
 
 export function preprocess(args: string[]): string[] {
   const own: string[] = [];
@@ -51,6 +54,16 @@ export function defineContainerVerb(program: Command, verb: 'start' | 'run', des
     .addOption(new Option('--log-mode <mode>', 'blocking: writes wait for the log; non-blocking: drop when the buffer is full').choices(['blocking', 'non-blocking']).default('blocking'))
     .option('--log-buffer-mib <n>', 'buffer for --log-mode non-blocking, in MiB')
     .option('--log-max-mib <n>', 'rotate the log to <id>.log.1 when it passes this size')
+    .option('--cap-add <cap>', 'add a capability (NAME, CAP_NAME or ALL); repeatable', collect, [])
+    .option('--cap-drop <cap>', 'drop a capability (NAME, CAP_NAME or ALL); repeatable', collect, [])
+    .option('--privileged', 'every capability, no seccomp, no masked paths, every host device')
+    .option('--security-opt <opt>', 'no-new-privileges, seccomp=unconfined, seccomp=PROFILE.json (Docker format); repeatable', collect, [])
+    .option('--network <mode>', 'none (default: its own namespace, lo up), host, or ns:PATH (join one, as ip netns makes)')
+    .option('--device <dev>', 'HOST[:CONTAINER[:PERMS]]: give the container a host device; repeatable', collect, [])
+    .option('--pids-limit <n>', 'at most N processes in the container (pids cgroup; default unlimited)')
+    .option('--ulimit <limit>', 'NAME=SOFT[:HARD], e.g. nofile=1024:2048 (-1: unlimited); repeatable', collect, [])
+    .option('-u, --user <user>', "UID[:GID], or names from the rootfs's /etc/passwd and /etc/group")
+    .option('--read-only', 'a read-only root filesystem (with a writable /tmp)')
     .option('--socket <path>', 'supervisor socket (default: $ENGINE_SOCKET or /tmp/mini_runtime.sock)')
     .addHelpText(
       'after',
@@ -64,7 +77,20 @@ function num(v: string | undefined): number | undefined {
   return /^[+-]?\d+(\.\d+)?$/.test(v.trim()) ? Number(v) : (v as unknown as number);
 }
 
-export function toStartRequest(verb: 'start' | 'run', id: string, rootfs: string, command: string[], o: Record<string, string | undefined>): StartRequest {
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** Paths the supervisor will open are made absolute here: its working directory is not ours. */
+function absoluteSecurityOpt(opt: string): string {
+  const m = /^seccomp([=:])(.+)$/.exec(opt);
+  if (!m || m[2] === 'unconfined' || m[2] === 'builtin') return opt;
+  return `seccomp${m[1]}${path.resolve(m[2])}`;
+}
+
+const nonEmpty = (list: string[] | undefined) => (list && list.length ? list : undefined);
+
+export function toStartRequest(verb: 'start' | 'run', id: string, rootfs: string, command: string[], o: Record<string, any>): StartRequest {
   return {
     verb,
     id,
@@ -77,5 +103,15 @@ export function toStartRequest(verb: 'start' | 'run', id: string, rootfs: string
     logMode: o.logMode as StartRequest['logMode'],
     logBufferMib: num(o.logBufferMib),
     logMaxMib: num(o.logMaxMib),
+    capAdd: nonEmpty(o.capAdd),
+    capDrop: nonEmpty(o.capDrop),
+    privileged: o.privileged ? true : undefined,
+    securityOpt: nonEmpty((o.securityOpt as string[] | undefined)?.map(absoluteSecurityOpt)),
+    network: typeof o.network === 'string' && o.network.startsWith('ns:') ? `ns:${path.resolve(o.network.slice(3))}` : o.network,
+    device: nonEmpty(o.device),
+    pidsLimit: num(o.pidsLimit),
+    ulimit: nonEmpty(o.ulimit),
+    user: o.user,
+    readOnly: o.readOnly ? true : undefined,
   };
 }

@@ -11,7 +11,10 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { processStartTicks, type MountEntry } from '../proc/proc.js';
+import { cgroupDir, killAll, procsOf, removeCgroup } from '../cgroups/fs.js';
+import { processStartTicks } from '../proc/proc.js';
+
+export { cgroupDir, killAll, procsOf, removeCgroup } from '../cgroups/fs.js';
 import type { EnforcerAttachment, EnforcerKind, MemoryEnforcer, MemoryEvent, MemoryLimits } from './types.js';
 
 /** Soft-limit and OOM-kill polling period. Peak usage files catch spikes between two polls. */
@@ -19,6 +22,15 @@ export const POLL_MS = 50;
 /** Containers checked in one go before the event loop gets a turn. */
 const POLL_BATCH = 32;
 const PARENT_RE = /^engine-(\d+)\.(\d+)(?:\.\d+)?$/;
+
+/**
+ * The cgroup a supervisor keeps its containers under, in every hierarchy, below its own:
+ * engine-<pid>.<start time>, so a later supervisor can tell a crashed one's leftovers from a live
+ * sibling's (see cleanupLeftovers).
+ */
+export function supervisorCgroupName(): string {
+  return `engine-${process.pid}.${processStartTicks(process.pid) ?? '0'}`;
+}
 let instances = 0;
 
 export interface Logger {
@@ -27,16 +39,6 @@ export interface Logger {
 }
 
 export const silentLogger: Logger = { info() {}, warn() {} };
-
-/** Joins a mount point and a cgroup path taken relative to the mount's root. */
-export function cgroupDir(mount: MountEntry, cgPath: string): string | null {
-  let rel = cgPath;
-  if (mount.root !== '/') {
-    if (rel !== mount.root && !rel.startsWith(mount.root + '/')) return null;
-    rel = rel.slice(mount.root.length);
-  }
-  return path.join(mount.mountPoint, rel);
-}
 
 export function readText(file: string): string {
   return fs.readFileSync(file, 'utf8');
@@ -105,67 +107,6 @@ export function readKeyed(file: string): Record<string, number> {
   return parseKeyed(readText(file));
 }
 
-export function procsOf(dir: string): number[] {
-  try {
-    return readText(path.join(dir, 'cgroup.procs'))
-      .split('\n')
-      .filter(Boolean)
-      .map(Number);
-  } catch {
-    return [];
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-/**
- * rmdir a cgroup, retrying on EBUSY while its last tasks finish exiting; after killAfterMs, the
- * tasks still inside are SIGKILLed (they are ours: a container's leftovers). True when it is gone.
- */
-export async function removeCgroup(dir: string, opts: { timeoutMs?: number; killAfterMs?: number } = {}): Promise<boolean> {
-  const timeoutMs = opts.timeoutMs ?? 3000;
-  const killAfterMs = opts.killAfterMs ?? 1000;
-  const t0 = Date.now();
-  let delay = 2;
-  for (;;) {
-    try {
-      // children first (a container never makes its own, but a crashed run might leave some)
-      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-        if (e.isDirectory()) await removeCgroup(path.join(dir, e.name), { timeoutMs: Math.max(0, timeoutMs - (Date.now() - t0)), killAfterMs: 0 });
-      }
-      fs.rmdirSync(dir);
-      return true;
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') return true;
-      if (code !== 'EBUSY' && code !== 'ENOTEMPTY') return false;
-    }
-    const elapsed = Date.now() - t0;
-    if (elapsed >= timeoutMs) return false;
-    if (elapsed >= killAfterMs) killAll(dir);
-    await sleep(delay);
-    delay = Math.min(delay * 2, 50);
-  }
-}
-
-export function killAll(dir: string): void {
-  try {
-    fs.writeFileSync(path.join(dir, 'cgroup.kill'), '1');
-    return;
-  } catch {
-    /* v1, or v2 before 5.14: signal one by one */
-  }
-  for (const pid of procsOf(dir)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      /* gone */
-    }
-  }
-}
-
 /** What differs between v1 and v2. All methods are synchronous file operations on cgroupfs. */
 export interface CgroupBackend {
   readonly kind: 'cgroup-v1' | 'cgroup-v2';
@@ -212,7 +153,7 @@ export class CgroupEnforcer implements MemoryEnforcer {
     this.kind = backend.kind;
     // a second enforcer in the same process (tests) gets its own parent: engine-<pid>.<start>.<n>
     const n = instances++;
-    const tag = `engine-${process.pid}.${processStartTicks(process.pid) ?? '0'}${n ? `.${n}` : ''}`;
+    const tag = `${supervisorCgroupName()}${n ? `.${n}` : ''}`;
     this.parentDir = path.join(backend.ownDir, tag);
   }
 
@@ -235,9 +176,14 @@ export class CgroupEnforcer implements MemoryEnforcer {
       fs.mkdirSync(dir);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new Error(`memory cgroup ${dir}: ${(err as Error).message}`);
-      // an earlier container of this id whose cgroup could not be removed: try again, else a new name
-      if (!(await removeCgroup(dir, { timeoutMs: 500 }))) dir = `${dir}~${Date.now()}`;
-      fs.mkdirSync(dir);
+      // On cgroup v2 the container's cgroup (pids, devices) is this same directory, made just
+      // before for this very process: use it. Otherwise it is an earlier container of this id
+      // whose cgroup could not be removed: try again, else a new name.
+      const procs = procsOf(dir);
+      if (!(procs.length === 0 || (procs.length === 1 && procs[0] === pid))) {
+        if (!(await removeCgroup(dir, { timeoutMs: 500 }))) dir = `${dir}~${Date.now()}`;
+        fs.mkdirSync(dir);
+      }
     }
     try {
       this.backend.setLimits(dir, limits);

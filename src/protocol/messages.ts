@@ -2,6 +2,7 @@
 // the runtime validation of requests lives in schema.ts, which only the supervisor loads.
 
 import type { ErrorCode } from '../errors.js';
+import type { SecuritySummary } from '../spec/summary.js';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -21,12 +22,26 @@ export interface StartRequest {
   logMode?: 'blocking' | 'non-blocking';
   logBufferMib?: number;
   logMaxMib?: number;
+  // Isolation (Docker's flags, docs/security.md)
+  capAdd?: string[];
+  capDrop?: string[];
+  privileged?: boolean;
+  /** no-new-privileges, seccomp=unconfined|PROFILE.json (absolute: the client resolves it) */
+  securityOpt?: string[];
+  /** none (default), host, ns:PATH */
+  network?: string;
+  device?: string[];
+  pidsLimit?: number;
+  ulimit?: string[];
+  /** UID[:GID] or names from the rootfs's /etc/passwd and /etc/group */
+  user?: string;
+  readOnly?: boolean;
 }
 
 export type Request =
   | StartRequest
   | { verb: 'ps' }
-  | { verb: 'inspect'; id: string }
+  | { verb: 'inspect'; id: string; spec?: boolean }
   | { verb: 'logs'; id: string; follow?: boolean; tail?: number }
   | { verb: 'stop'; id: string; timeoutMs?: number }
   | { verb: 'rm'; id: string }
@@ -60,6 +75,8 @@ export interface ContainerRecord {
   memoryEvents: MemoryEventRecord[];
   rootMode: 'pivot_root' | 'chroot' | null;
   log: { mode: 'blocking' | 'non-blocking'; bytes: number; dropped: number };
+  /** the container's isolation, as it was started (src/spec/summary.ts) */
+  security: SecuritySummary | null;
 }
 
 /** What `engine info` prints: the supervisor itself rather than a container. */
@@ -89,6 +106,7 @@ export type Reply =
   | { ok: true; event: 'stopped'; record: ContainerRecord; note?: string }
   | { ok: true; event: 'list'; records: ContainerRecord[] }
   | { ok: true; event: 'record'; record: ContainerRecord }
+  | { ok: true; event: 'spec'; spec: unknown }
   | { ok: true; event: 'removed'; id: string }
   | { ok: true; event: 'end' }
   | { ok: true; event: 'pong'; pid: number; version: number }

@@ -18,6 +18,9 @@ const mib = (name: string) =>
     .positive(`--${name} must be a positive whole number of MiB`)
     .max(1024 * 1024, `--${name} must be at most 1048576 MiB`);
 
+const words = (flag: string) =>
+  z.array(z.string({ invalid_type_error: `${flag} takes text` }).max(4096, `${flag}: a value is too long`), { invalid_type_error: `${flag} must be a list` }).max(256, `${flag}: too many values`);
+
 export const startSchema = z
   .object({
     verb: z.enum(['start', 'run']),
@@ -39,6 +42,16 @@ export const startSchema = z
     logMode: z.enum(['blocking', 'non-blocking']).default('blocking'),
     logBufferMib: mib('log-buffer-mib').optional(),
     logMaxMib: mib('log-max-mib').optional(),
+    capAdd: words('--cap-add').optional(),
+    capDrop: words('--cap-drop').optional(),
+    privileged: z.boolean().optional(),
+    securityOpt: words('--security-opt').optional(),
+    network: z.string().max(4096).optional(),
+    device: words('--device').optional(),
+    pidsLimit: z.number({ invalid_type_error: '--pids-limit must be a number' }).int('--pids-limit must be a whole number').optional(),
+    ulimit: words('--ulimit').optional(),
+    user: z.string().max(512).optional(),
+    readOnly: z.boolean().optional(),
   })
   .strict()
   .superRefine((r, ctx) => {
@@ -55,7 +68,7 @@ export const requestSchema = z.union([
   z.object({ verb: z.literal('ps') }).strict(),
   z.object({ verb: z.literal('ping') }).strict(),
   z.object({ verb: z.literal('info'), resetLoopDelay: z.boolean().optional() }).strict(),
-  z.object({ verb: z.literal('inspect'), id }).strict(),
+  z.object({ verb: z.literal('inspect'), id, spec: z.boolean().optional() }).strict(),
   z.object({ verb: z.literal('rm'), id }).strict(),
   z
     .object({

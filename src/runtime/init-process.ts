@@ -10,7 +10,7 @@ import { EXIT_RUNTIME_FAILED, startFailureStatus } from '../exit-status.js';
 import { native, type ExitInfo } from '../native/addon.js';
 import { INIT_PATH } from '../paths.js';
 import { encodePlan, GATE, type InitPlan } from './plan.js';
-import { StartError, type ContainerHandle, type RootMode } from './types.js';
+import { StartError, type RootMode } from './types.js';
 
 const STEP_READY = 0;
 const STEP_CHILD_PID = 100;
@@ -65,8 +65,8 @@ function errnoName(errno: number): string {
 }
 
 export interface LaunchOptions {
-  /** the plan, without statusFd and gate: launchInit fills them in */
-  plan: Omit<InitPlan, 'statusFd' | 'gate'>;
+  /** the plan, without statusFd, gate and the parent-wait fd: launchInit fills them in */
+  plan: Omit<InitPlan, 'statusFd' | 'gate' | 'waitParentFd'>;
   fds: FdMap;
   /** CLONE_NEW* flags: the namespaces to create */
   cloneFlags: number;
@@ -76,6 +76,8 @@ export interface LaunchOptions {
   watchExit?: boolean;
   /** what a failed mount step is reported as: the destinations of plan.mounts, in order */
   mountNames?: string[];
+  /** init waits for release() before anything (the parent puts it in its cgroups first) */
+  waitParent?: boolean;
 }
 
 /** Launches engine-init with the plan; resolves once it is executing (not once it is ready). */
@@ -84,17 +86,17 @@ export async function launchInit(opts: LaunchOptions): Promise<InitProcess> {
   const [statusR, statusW] = addon.pipe();
   let gateR = -1;
   let gateW = -1;
+  let waitR = -1;
+  let waitW = -1;
   let planFd = -1;
   try {
-    if (opts.gate.kind === 'pipe' || opts.plan.waitParent) [gateR, gateW] = addon.pipe();
+    if (opts.gate.kind === 'pipe') [gateR, gateW] = addon.pipe();
+    if (opts.waitParent) [waitR, waitW] = addon.pipe();
     const statusFd = opts.fds.add(statusW);
     const gate =
-      opts.gate.kind === 'fifo'
-        ? { kind: GATE.FIFO, fd: opts.gate.fd }
-        : gateR >= 0
-          ? { kind: opts.gate.kind === 'pipe' ? GATE.PIPE : GATE.NONE, fd: opts.fds.add(gateR) }
-          : { kind: GATE.NONE, fd: 0 };
-    const plan: InitPlan = { ...opts.plan, statusFd, gate, keepFds: opts.fds.preserved };
+      opts.gate.kind === 'fifo' ? { kind: GATE.FIFO, fd: opts.gate.fd } : gateR >= 0 ? { kind: GATE.PIPE, fd: opts.fds.add(gateR) } : { kind: GATE.NONE, fd: 0 };
+    const waitParentFd = waitR >= 0 ? opts.fds.add(waitR) : undefined;
+    const plan: InitPlan = { ...opts.plan, statusFd, gate, waitParentFd, keepFds: opts.fds.preserved };
     planFd = addon.memfdFrom('engine-plan', encodePlan(plan), true);
     const planNum = opts.fds.add(planFd);
     const child = await new Promise<{ pid: number; pidfd: number }>((resolve, reject) => {
@@ -103,16 +105,16 @@ export async function launchInit(opts: LaunchOptions): Promise<InitProcess> {
         (err, out) => (err ? reject(err) : resolve(out!)),
       );
     });
-    return new InitProcess(opts, child.pid, child.pidfd, statusR, gateW >= 0 ? gateW : null);
+    return new InitProcess(opts, child.pid, child.pidfd, statusR, gateW >= 0 ? gateW : null, waitW >= 0 ? waitW : null);
   } catch (err) {
-    for (const fd of [statusR, gateW]) if (fd >= 0) addon.closeFd(fd);
+    for (const fd of [statusR, gateW, waitW]) if (fd >= 0) addon.closeFd(fd);
     throw err;
   } finally {
-    for (const fd of [statusW, gateR, planFd]) if (fd >= 0) addon.closeFd(fd);
+    for (const fd of [statusW, gateR, waitR, planFd]) if (fd >= 0) addon.closeFd(fd);
   }
 }
 
-export class InitProcess implements ContainerHandle {
+export class InitProcess {
   private gateFd: number | null;
   private records: Buffer[] = [];
   private waiters: Array<() => void> = [];
@@ -130,6 +132,7 @@ export class InitProcess implements ContainerHandle {
     private readonly pidfd: number,
     statusR: number,
     gateW: number | null,
+    private waitFd: number | null,
   ) {
     const addon = native();
     this.gateFd = gateW;
@@ -163,14 +166,17 @@ export class InitProcess implements ContainerHandle {
     this.ready.catch(() => {});
   }
 
-  /** With plan.waitParent: lets init go on once the parent's part (user namespace maps) is done. */
-  releaseParentWait(): void {
-    if (this.gateFd === null) return;
+  /** With waitParent: lets init go on, the parent's part (cgroups, id maps) being done. */
+  release(): void {
+    if (this.waitFd === null) return;
+    const fd = this.waitFd;
+    this.waitFd = null;
     try {
-      fs.writeSync(this.gateFd, 'p');
+      fs.writeSync(fd, 'p');
     } catch {
       /* gone: its exit says the rest */
     }
+    fs.close(fd, () => {});
   }
 
   /** Lets the container execute its command. Resolves when exec succeeded. */
@@ -190,6 +196,8 @@ export class InitProcess implements ContainerHandle {
   /** Ends a created container without running its command. */
   abort(): void {
     this.closeGate();
+    if (this.waitFd !== null) fs.close(this.waitFd, () => {});
+    this.waitFd = null;
     this.signal('SIGKILL');
   }
 

@@ -122,7 +122,8 @@ export interface InitPlan {
   /** fd for 0, 1, 2 as init sees them; -1: /dev/null inside the container */
   stdio?: [number, number, number];
   gate: { kind: number; fd: number };
-  waitParent?: boolean;
+  /** wait for the parent's part (cgroups, id maps) on this fd before anything else */
+  waitParentFd?: number;
   becomeRoot?: boolean;
   forkAfterJoin?: boolean;
   statusFd: number;
@@ -132,6 +133,8 @@ export interface InitPlan {
   keepFds?: number;
   /** a signal for the container when the runtime that made it dies (the supervisor: SIGKILL) */
   parentDeathSignal?: number;
+  /** CLONE_NEW* flags to unshare once the parent's part is done (a cgroup namespace) */
+  unshare?: number;
 }
 
 const T = {
@@ -139,7 +142,7 @@ const T = {
   NO_NEW_PRIVS: 10, SECCOMP: 11, RLIMIT: 12, NICE: 13, CPUS: 14, OOM_SCORE_ADJ: 15, MOUNT: 16, MASKED_PATH: 17,
   READONLY_PATH: 18, DEVICE: 19, SYSCTL: 20, JOIN_NS: 21, ROOT_READONLY: 22, ROOT_PROPAGATION: 23, NO_PIVOT: 24,
   SETSID: 25, LOOPBACK_UP: 26, CONSOLE: 27, STDIO: 28, START_GATE: 29, WAIT_PARENT: 30, FORK: 31, STATUS_FD: 32,
-  DEV_TMPFS: 33, HOOK: 34, PERSONALITY: 35, KEEP_FDS: 36, BECOME_ROOT: 38, PARENT_DEATH_SIGNAL: 39,
+  DEV_TMPFS: 33, HOOK: 34, PERSONALITY: 35, KEEP_FDS: 36, BECOME_ROOT: 38, PARENT_DEATH_SIGNAL: 39, UNSHARE: 40,
 } as const;
 
 class Writer {
@@ -228,7 +231,7 @@ export function encodePlan(p: InitPlan): Buffer {
   }
   if (p.stdio) w.record(T.STDIO, Buffer.concat(p.stdio.map(i32)));
   w.record(T.START_GATE, u32s(p.gate.kind, p.gate.fd));
-  if (p.waitParent) w.record(T.WAIT_PARENT);
+  if (p.waitParentFd !== undefined) w.record(T.WAIT_PARENT, u32s(p.waitParentFd));
   if (p.becomeRoot) w.record(T.BECOME_ROOT);
   if (p.forkAfterJoin) w.record(T.FORK);
   if (p.devTmpfs) w.record(T.DEV_TMPFS);
@@ -238,5 +241,6 @@ export function encodePlan(p: InitPlan): Buffer {
   if (p.personality !== undefined) w.record(T.PERSONALITY, u32s(p.personality));
   if (p.keepFds) w.record(T.KEEP_FDS, u32s(p.keepFds));
   if (p.parentDeathSignal) w.record(T.PARENT_DEATH_SIGNAL, u32s(p.parentDeathSignal));
+  if (p.unshare) w.record(T.UNSHARE, u32s(p.unshare));
   return w.done();
 }

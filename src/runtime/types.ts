@@ -5,14 +5,14 @@
 // after the grace) driven by the test.
 
 import type { ExitInfo } from '../native/addon.js';
+import type { RuntimeSpec } from '../spec/config.js';
 
 export type { ExitInfo } from '../native/addon.js';
 
 export interface ProcessSpec {
   id: string;
-  /** absolute, links resolved */
-  rootfs: string;
-  argv: string[];
+  /** the container, validated (src/spec): root.path absolute with links resolved */
+  spec: RuntimeSpec;
   nice: number;
   cpus: number[] | null;
   /** write end of the log pipe: the container's stdout and stderr */
@@ -21,9 +21,16 @@ export interface ProcessSpec {
 
 export type RootMode = 'pivot_root' | 'chroot';
 
-/** One container's first process: created (namespaces and root ready, waiting), told to go, exited. */
+/**
+ * One container's first process: created and waiting for the supervisor's part (release), then
+ * setting the container up (ready), told to go, exited; its cgroups removed afterwards (cleanup).
+ */
 export interface ContainerHandle {
   readonly pid: number;
+  /** The supervisor's part is done (memory enforcement attached): init may set up the container. */
+  release(): void;
+  /** After the exit: removes what the runtime made for the container (its cgroups). */
+  cleanup(): Promise<void>;
   /** Resolves when the process waits for go(); rejects with a StartError when set-up failed. */
   readonly ready: Promise<{ rootMode: RootMode }>;
   /** Resolves once the process has exited and been reaped. Never rejects. */

@@ -4,11 +4,14 @@
 import os from 'node:os';
 import type { ContainerRecord, ContainerState, MemoryEventRecord } from '../protocol/messages.js';
 import type { ContainerHandle } from '../runtime/types.js';
+import type { RuntimeSpec } from '../spec/config.js';
 import type { EnforcerAttachment } from '../memory/types.js';
 
 export class Container {
   readonly record: ContainerRecord;
   proc: ContainerHandle | null = null;
+  /** the effective spec it was started with (engine inspect --spec) */
+  spec: RuntimeSpec | null = null;
   memory: EnforcerAttachment | null = null;
   /** set before any signal engine sends to stop it, so the exit is attributed to the stop */
   stopRequested = false;

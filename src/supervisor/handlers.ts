@@ -18,8 +18,11 @@ export async function handle(sup: Supervisor, req: ValidRequest, conn: Connectio
     }
     case 'ps':
       return conn.end({ ok: true, event: 'list', records: sup.list() });
-    case 'inspect':
-      return conn.end({ ok: true, event: 'record', record: sup.snapshot(sup.get(req.id)) });
+    case 'inspect': {
+      const c = sup.get(req.id);
+      if (req.spec) return conn.end({ ok: true, event: 'spec', spec: c.spec });
+      return conn.end({ ok: true, event: 'record', record: sup.snapshot(c) });
+    }
     case 'rm':
       await sup.rm(req.id);
       return conn.end({ ok: true, event: 'removed', id: req.id });

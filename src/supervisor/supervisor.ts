@@ -10,6 +10,7 @@ import type { ContainerRecord, SupervisorInfo } from '../protocol/messages.js';
 import { ENGINE_VERSION } from '../version.js';
 import type { LoopDelay } from './loop-delay.js';
 import { OnePerTurn } from './one-per-turn.js';
+import { containerSpec } from './container-spec.js';
 import type { ValidStart } from '../protocol/schema.js';
 import { StartError, type ProcessRuntime } from '../runtime/types.js';
 import type { LogPipeline } from '../logging/types.js';
@@ -111,6 +112,7 @@ export class Supervisor {
     const cpus = req.cpus === undefined ? null : parseCpuList(req.cpus);
     // A command given as one word with white space is a shell command line (CONTRACT.md).
     const command = req.command.length === 1 && /\s/.test(req.command[0]) ? ['/bin/sh', '-c', req.command[0]] : req.command;
+    const { spec, security } = containerSpec(req, rootfs.path, command);
 
     const c = new Container({
       id: req.id,
@@ -131,7 +133,9 @@ export class Supervisor {
       memoryEvents: [],
       rootMode: null,
       log: { mode: req.logMode, bytes: 0, dropped: 0 },
+      security,
     });
+    c.spec = spec;
     // Reserve id and rootfs before the first await, so concurrent starts cannot both pass.
     this.containers.set(req.id, c);
     this.rootfsInUse.set(rootfs.key, req.id);
@@ -155,8 +159,7 @@ export class Supervisor {
       return;
     }
     try {
-      const spec = { id, rootfs: c.record.rootfs, argv: c.record.command, nice: c.record.nice, cpus: c.record.cpus, outFd: writeFd };
-      c.proc = await runtime.spawn(spec);
+      c.proc = await runtime.spawn({ id, spec: c.spec!, nice: c.record.nice, cpus: c.record.cpus, outFd: writeFd });
     } catch (err) {
       runtime.closeFd(readFd);
       runtime.closeFd(writeFd);
@@ -173,14 +176,17 @@ export class Supervisor {
     void this.watchExit(c);
 
     try {
-      const { rootMode } = await c.proc.ready;
-      await this.turns.run(() => {});
-      c.record.rootMode = rootMode;
-      if (rootMode === 'chroot') this.log.warn({ id }, 'pivot_root is not possible for this rootfs; used chroot');
+      // Memory enforcement is attached while init waits, before it sets anything up: nothing of
+      // the container ever runs unmonitored. Then init may go on.
       c.memory = await this.config.memory.attach(id, c.proc.pid, { softBytes: c.record.limits.softMib * MIB, hardBytes: c.record.limits.hardMib * MIB }, (ev) => {
         c.addMemoryEvent(ev);
         this.log.warn({ id, containerPid: c.record.pid, event: ev }, ev.kind === 'soft' ? 'soft memory limit crossed' : 'hard memory limit: killed');
       });
+      c.proc.release();
+      const { rootMode } = await c.proc.ready;
+      await this.turns.run(() => {});
+      c.record.rootMode = rootMode;
+      if (rootMode === 'chroot') this.log.warn({ id }, 'pivot_root is not possible for this rootfs; used chroot');
       runtime.setAutogroupNice(c.proc.pid, c.record.nice);
       if (c.stopRequested) throw new StartError('start', 'stopped before it started', EXIT_RUNTIME_FAILED);
       await c.proc.go();
@@ -223,6 +229,7 @@ export class Supervisor {
       enforcerKilled = (await c.memory.exitAttribution().catch(() => null)) === 'hard';
       await c.memory.release().catch(() => {});
     }
+    await proc.cleanup().catch((err) => this.log.warn({ id, err: (err as Error).message }, 'container cgroups could not be removed'));
     const drained = await this.config.logs.drained(id);
     const failed = c.record.reason !== null && c.record.state === 'starting';
     const status = failed ? c.record.exitCode : exitStatus(info.exitCode, info.signal);

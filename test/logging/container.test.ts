@@ -38,9 +38,9 @@ test.after.always(async () => {
 });
 
 async function container(id: string, argv: string[]) {
-  const { nativeRuntime } = await import('../../src/runtime/native-runtime.js');
+  const { spawnContainer } = await import('../support/container-process.js');
   const [r, w] = pipe();
-  const c = await nativeRuntime.spawn({ id, rootfs, argv, nice: 0, cpus: null, outFd: w });
+  const c = await spawnContainer(id, rootfs, argv, w);
   closeFd(w);
   const logPath = path.join(dir, `${id}.log`);
   pipeline.attach(id, r, logPath);

@@ -26,6 +26,8 @@ export class FakeProcess implements ContainerHandle {
   readonly signals: NodeJS.Signals[] = [];
   goCalled = false;
   aborted = false;
+  released = false;
+  cleanedUp = false;
   private readyD = deferred<{ rootMode: RootMode }>();
   private exitD = deferred<ExitInfo>();
   private done = false;
@@ -53,6 +55,14 @@ export class FakeProcess implements ContainerHandle {
   failSetup(step: string, errnoName: string): void {
     this.readyD.reject(new StartError(step, errnoName, startFailureStatus(step, errnoName)));
     this.exit(EXIT_RUNTIME_FAILED);
+  }
+
+  release(): void {
+    this.released = true;
+  }
+
+  async cleanup(): Promise<void> {
+    this.cleanedUp = true;
   }
 
   async go(): Promise<void> {

@@ -4,7 +4,7 @@ import test from 'ava';
 import os from 'node:os';
 import { finalState } from '../../src/supervisor/container.js';
 import { exitStatus, startFailureStatus } from '../../src/exit-status.js';
-import { execCandidates } from '../../src/runtime/native-runtime.js';
+import { commandCandidates } from '../../src/spec/compile.js';
 
 const { SIGKILL, SIGTERM, SIGSEGV } = os.constants.signals;
 
@@ -34,9 +34,11 @@ test('attribution: enforcer event first, then a stop request, then SIGKILL, else
   t.is(finalState({ signal: null, stopRequested: false, enforcerKilled: false }), 'exited');
 });
 
-test('exec candidates: a path as given (relative to /), a name through PATH', (t) => {
-  t.deepEqual(execCandidates('/bin/sh'), ['/bin/sh']);
-  t.deepEqual(execCandidates('./x'), ['/x']);
-  t.is(execCandidates('ls')[0], '/usr/local/sbin/ls');
-  t.is(execCandidates('ls').at(-1), '/bin/ls');
+test('exec candidates: a path as given (relative to /), a name through the container\'s PATH', (t) => {
+  t.deepEqual(commandCandidates('/bin/sh'), ['/bin/sh']);
+  t.deepEqual(commandCandidates('./x'), ['/x']);
+  t.is(commandCandidates('ls')[0], '/usr/local/sbin/ls');
+  t.is(commandCandidates('ls').at(-1), '/bin/ls');
+  t.deepEqual(commandCandidates('ls', ['PATH=/opt/bin:relative:/usr/bin', 'PATH=/only']), ['/only/ls'], 'the last PATH wins');
+  t.deepEqual(commandCandidates('ls', ['PATH=/opt/bin:relative:/usr/bin']), ['/opt/bin/ls', '/usr/bin/ls'], 'relative entries are skipped');
 });

@@ -65,7 +65,9 @@ test('start: the spec reaches the runtime, memory is attached before go, the wri
   const p = rt.of('a');
   t.is(c.record.state, 'running');
   t.is(c.record.pid, p.pid);
-  t.deepEqual(p.spec.argv, ['/bin/sh', '-c', 'echo one two'], 'one word with blanks runs through sh -c');
+  t.deepEqual(p.spec.spec.process?.args, ['/bin/sh', '-c', 'echo one two'], 'one word with blanks runs through sh -c');
+  t.deepEqual(p.spec.spec.process?.capabilities?.bounding?.length, 14, "Docker's 14 capabilities by default");
+  t.true(p.released, 'init was let go on once memory enforcement was attached');
   t.is(p.spec.nice, 5);
   t.deepEqual(p.spec.cpus, [0]);
   t.true(p.goCalled);
