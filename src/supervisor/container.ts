@@ -18,6 +18,8 @@ export class Container {
   killTimer: NodeJS.Timeout | null = null;
   /** rootfs "dev:ino" while the container holds it */
   rootfsKey: string | null = null;
+  /** start time of its init (/proc/<pid>/stat), kept in its record file to tell it from a reused pid */
+  pidStartTicks: string | null = null;
   /** Settles when start-up has run its course (running, or a start failure recorded in `reason`). */
   launched: Promise<void> = Promise.resolve();
   private settle!: () => void;
@@ -27,6 +29,14 @@ export class Container {
 
   constructor(record: ContainerRecord) {
     this.record = record;
+  }
+
+  /** A container known from its record only (a previous supervisor's), already ended. */
+  static ended(record: ContainerRecord): Container {
+    const c = new Container(record);
+    c.finished = true;
+    c.settle();
+    return c;
   }
 
   get live(): boolean {

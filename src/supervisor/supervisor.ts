@@ -12,12 +12,15 @@ import type { LoopDelay } from './loop-delay.js';
 import { OnePerTurn } from './one-per-turn.js';
 import { containerSpec } from './container-spec.js';
 import type { ValidStart } from '../protocol/schema.js';
+import type { RuntimeSpec } from '../spec/config.js';
 import { StartError, type ProcessRuntime } from '../runtime/types.js';
 import type { LogPipeline } from '../logging/types.js';
 import type { MemoryEnforcer } from '../memory/types.js';
 import { Container, finalState, signalName } from './container.js';
 import { EXIT_RUNTIME_FAILED, exitStatus } from '../exit-status.js';
-import { resolveRootfs, type ResolvedRootfs } from './rootfs-check.js';
+import { boundary, checkBoundaries, checkMountPoints, overlap, resolveRootfs, type Boundary, type ResolvedRootfs } from './rootfs-check.js';
+import { RECORD_FORMAT, RecordStore } from './records.js';
+import type { HostProcesses } from './host-processes.js';
 import { parseCpuList } from '../sched/cpus.js';
 
 const MIB = 1024 * 1024;
@@ -34,13 +37,21 @@ export interface SupervisorConfig {
   /** for `engine info` */
   socket?: string;
   loopDelay?: LoopDelay;
+  /** more places no rootfs may overlap (the socket, engine's own programs): rootfs-check.ts */
+  guarded?: Array<Pick<Boundary, 'what' | 'path' | 'scope'>>;
+  /** the host's processes by pid and start time (records, recovery); absent in tests with fakes */
+  processes?: HostProcesses;
 }
+
+/** Why a container a previous supervisor did not see end is no longer running (CONTRACT.md). */
+export const ENDED_WITH_SUPERVISOR = 'the supervisor ended before the container';
 
 export class Supervisor {
   readonly containers = new Map<string, Container>();
-  /** rootfs "dev:ino" -> id of the live container using it */
-  private readonly rootfsInUse = new Map<string, string>();
+  /** rootfs "dev:ino" -> the live container using it */
+  private readonly rootfsInUse = new Map<string, { id: string; rootfs: ResolvedRootfs }>();
   readonly logsDir: string;
+  readonly records: RecordStore;
   shuttingDown = false;
   readonly startedAt = new Date();
   /** requests and the synchronous steps of starts and exits, one per turn of the event loop */
@@ -48,6 +59,7 @@ export class Supervisor {
 
   constructor(readonly config: SupervisorConfig) {
     this.logsDir = path.join(config.stateDir, 'logs');
+    this.records = new RecordStore(path.join(config.stateDir, 'containers'));
   }
 
   /** The supervisor itself, for `engine info`. */
@@ -103,16 +115,12 @@ export class Supervisor {
       );
     }
     const rootfs = resolveRootfs(req.rootfs);
-    const base = this.config.baseRootfs;
-    if (base && base.key === rootfs.key) {
-      throw conflict(`rootfs ${req.rootfs} is the supervisor's base template; give the container a copy (cp -a ${base.path} DIR)`);
-    }
-    const holder = this.rootfsInUse.get(rootfs.key);
-    if (holder) throw conflict(`rootfs already in use by container '${holder}'`);
+    this.checkRootfs(req.rootfs, rootfs);
     const cpus = req.cpus === undefined ? null : parseCpuList(req.cpus);
     // A command given as one word with white space is a shell command line (CONTRACT.md).
     const command = req.command.length === 1 && /\s/.test(req.command[0]) ? ['/bin/sh', '-c', req.command[0]] : req.command;
     const { spec, security } = containerSpec(req, rootfs.path, command);
+    checkMountPoints(req.rootfs, rootfs.path, spec.mounts ?? []);
 
     const c = new Container({
       id: req.id,
@@ -138,8 +146,10 @@ export class Supervisor {
     c.spec = spec;
     // Reserve id and rootfs before the first await, so concurrent starts cannot both pass.
     this.containers.set(req.id, c);
-    this.rootfsInUse.set(rootfs.key, req.id);
+    this.rootfsInUse.set(rootfs.key, { id: req.id, rootfs });
     c.rootfsKey = rootfs.key;
+    this.persist(c);
+    this.persistSpec(c);
     c.launched = this.launch(c, req);
     await c.launched;
     return c;
@@ -168,6 +178,8 @@ export class Supervisor {
     }
     runtime.closeFd(writeFd); // the container holds the only write ends now: EOF means it is gone
     c.record.pid = c.proc.pid;
+    c.pidStartTicks = this.config.processes?.startTicks(c.proc.pid) ?? null;
+    this.persist(c);
     this.config.logs.attach(id, readFd, c.record.logPath, {
       mode: req.logMode,
       bufferBytes: req.logBufferMib ? req.logBufferMib * MIB : undefined,
@@ -180,6 +192,7 @@ export class Supervisor {
       // the container ever runs unmonitored. Then init may go on.
       c.memory = await this.config.memory.attach(id, c.proc.pid, { softBytes: c.record.limits.softMib * MIB, hardBytes: c.record.limits.hardMib * MIB }, (ev) => {
         c.addMemoryEvent(ev);
+        this.persist(c);
         this.log.warn({ id, containerPid: c.record.pid, event: ev }, ev.kind === 'soft' ? 'soft memory limit crossed' : 'hard memory limit: killed');
       });
       c.proc.release();
@@ -191,6 +204,7 @@ export class Supervisor {
       if (c.stopRequested) throw new StartError('start', 'stopped before it started', EXIT_RUNTIME_FAILED);
       await c.proc.go();
       if (c.record.state === 'starting') c.record.state = 'running';
+      this.persist(c);
       this.log.info({ id, containerPid: c.record.pid, command: c.record.command, rootfs: c.record.rootfs, nice: c.record.nice, cpus: c.record.cpus }, 'container started');
     } catch (err) {
       c.proc.abort();
@@ -210,6 +224,7 @@ export class Supervisor {
       /* the log directory is checked at start-up */
     }
     c.finish('failed', { reason, exitCode: EXIT_RUNTIME_FAILED });
+    this.persist(c);
     this.log.error({ id: c.record.id, reason }, 'container failed to start');
   }
 
@@ -236,11 +251,12 @@ export class Supervisor {
     const state = failed ? 'failed' : finalState({ signal: info.signal, stopRequested: c.stopRequested, enforcerKilled });
     c.record.log = { ...c.record.log, bytes: drained.bytes, dropped: drained.dropped };
     c.finish(state, { exitCode: status, signal: failed ? null : signalName(info.signal) });
+    this.persist(c);
     this.log.info({ id, containerPid: info.pid, state, exitCode: status, signal: c.record.signal, logBytes: drained.bytes }, 'container exited');
   }
 
   private releaseRootfs(c: Container): void {
-    if (c.rootfsKey && this.rootfsInUse.get(c.rootfsKey) === c.record.id) this.rootfsInUse.delete(c.rootfsKey);
+    if (c.rootfsKey && this.rootfsInUse.get(c.rootfsKey)?.id === c.record.id) this.rootfsInUse.delete(c.rootfsKey);
     c.rootfsKey = null;
   }
 
@@ -278,7 +294,10 @@ export class Supervisor {
     if (!c.isFinished) throw precondition(`container ${id} is ${c.record.state}; stop it first: engine stop ${id}`);
     this.containers.delete(id);
     this.config.logs.forget(id);
-    await Promise.all([c.record.logPath, `${c.record.logPath}.1`].map((f) => fs.promises.rm(f, { force: true }).catch(() => {})));
+    await Promise.all([
+      ...[c.record.logPath, `${c.record.logPath}.1`].map((f) => fs.promises.rm(f, { force: true }).catch(() => {})),
+      this.records.remove(id).catch((err) => this.log.warn({ id, err: (err as Error).message }, 'container record could not be removed')),
+    ]);
     this.log.info({ id }, 'container removed');
   }
 
@@ -289,4 +308,96 @@ export class Supervisor {
     for (const c of live) this.requestStop(c, this.config.graceMs);
     await Promise.all(live.map((c) => c.done));
   }
+
+  // --- rootfs boundaries and records (CONTRACT.md: Ids, rootfs, records) -------------------------
+
+  /**
+   * Refuses a rootfs that overlaps the base template, the supervisor's own files (state directory,
+   * logs, records, the places config.guarded names) or a live container's rootfs (rootfs-check.ts).
+   */
+  private checkRootfs(given: string, rootfs: ResolvedRootfs): void {
+    const { baseRootfs: base, stateDir, guarded = [] } = this.config;
+    const places: Boundary[] = [];
+    if (base) places.push({ what: "the supervisor's base template", ...base, scope: 'tree', hint: `give the container a copy: engine rootfs create DIR --from ${base.path}` });
+    const own = [
+      { what: "the supervisor's state directory", path: stateDir, scope: 'ancestors' as const },
+      { what: "the supervisor's log directory", path: this.logsDir, scope: 'tree' as const },
+      { what: "the supervisor's container records", path: this.records.dir, scope: 'tree' as const },
+      ...guarded,
+    ];
+    for (const g of own) {
+      const b = boundary(g.what, g.path, g.scope);
+      if (b) places.push(b);
+    }
+    checkBoundaries(given, rootfs, places);
+    for (const [key, holder] of this.rootfsInUse) {
+      if (key === rootfs.key) throw conflict(`rootfs already in use by container '${holder.id}'`);
+      const what = `the rootfs of live container '${holder.id}'`;
+      const refusal = overlap(given, rootfs, { what, path: holder.rootfs.path, key, chain: holder.rootfs.chain, scope: 'tree' });
+      if (refusal) throw conflict(refusal);
+    }
+  }
+
+  /** Writes the container's record (atomically); a failure is logged, never fatal to the container. */
+  private persist(c: Container): void {
+    try {
+      this.records.save({ format: RECORD_FORMAT, record: c.record, pidStartTicks: c.pidStartTicks });
+    } catch (err) {
+      this.log.warn({ id: c.record.id, err: (err as Error).message }, 'container record could not be written');
+    }
+  }
+
+  private persistSpec(c: Container): void {
+    try {
+      this.records.saveSpec(c.record.id, c.spec);
+    } catch (err) {
+      this.log.warn({ id: c.record.id, err: (err as Error).message }, 'container spec could not be written');
+    }
+  }
+
+  /**
+   * Lists again the containers of a supervisor that ended before them (a crash): ended ones as they
+   * were recorded; live ones as `killed`, as the supervisor's end killed them (init's parent-death
+   * signal), and one still running (same pid, same start time) is killed now. Unreadable records
+   * are reported and skipped. Call once, before serving requests.
+   */
+  recover(): SupervisorRecovery {
+    this.records.init();
+    const { records, problems } = this.records.load();
+    const result: SupervisorRecovery = { recovered: 0, endedWithSupervisor: 0, skipped: problems };
+    for (const p of problems) this.log.warn({ record: path.join(this.records.dir, p.name), reason: p.reason }, 'container record skipped: unreadable');
+    for (const { record, pidStartTicks, spec } of records) {
+      if (this.containers.has(record.id)) continue;
+      if (record.state === 'starting' || record.state === 'running') {
+        const stillRunning = record.pid !== null && pidStartTicks !== null && (this.config.processes?.killIfSame(record.pid, pidStartTicks) ?? false);
+        Object.assign(record, {
+          state: 'killed' as const,
+          finishedAt: new Date().toISOString(),
+          reason: stillRunning ? `${ENDED_WITH_SUPERVISOR}; it was still running when the supervisor restarted and was killed` : `${ENDED_WITH_SUPERVISOR} (its exit status is unknown)`,
+          exitCode: stillRunning ? 137 : null,
+          signal: stillRunning ? 'SIGKILL' : null,
+        });
+        result.endedWithSupervisor++;
+        this.log.warn({ id: record.id, containerPid: record.pid, killedNow: stillRunning }, `container record recovered: ${record.reason}`);
+      }
+      const c = Container.ended(record);
+      c.spec = (spec as RuntimeSpec | null) ?? null;
+      c.pidStartTicks = pidStartTicks;
+      this.containers.set(record.id, c);
+      if (c.record.reason?.startsWith(ENDED_WITH_SUPERVISOR)) this.persist(c);
+      result.recovered++;
+    }
+    if (result.recovered || problems.length) this.log.info({ recovered: result.recovered, endedWithSupervisor: result.endedWithSupervisor, skipped: problems.length }, 'container records of a previous supervisor loaded');
+    return result;
+  }
 }
+
+export interface SupervisorRecovery {
+  /** containers of a previous supervisor, listed again */
+  recovered: number;
+  /** of those, the ones it did not see end: now `killed` with ENDED_WITH_SUPERVISOR */
+  endedWithSupervisor: number;
+  /** record directories that could not be read, with the reason: reported, skipped */
+  skipped: Array<{ name: string; reason: string }>;
+}
+

@@ -2,7 +2,9 @@
 // Each spawn gives a FakeProcess the test drives (ready, fail a step, exit, ignore SIGTERM), and
 // every call the supervisor makes is recorded, so a test can assert what was asked and when.
 
+import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { startFailureStatus, EXIT_RUNTIME_FAILED } from '../../src/exit-status.js';
 import { StartError, type ContainerHandle, type ExitInfo, type ProcessRuntime, type ProcessSpec, type RootMode } from '../../src/runtime/types.js';
 
@@ -153,4 +155,13 @@ export class FakeRuntime implements ProcessRuntime {
     if (!p) throw new Error(`no process was spawned for ${id}`);
     return p;
   }
+}
+
+/** The least a directory needs to pass as a rootfs (src/supervisor/rootfs-check.ts): its mount points. */
+export const MOUNT_POINTS = ['proc', 'dev', 'sys'];
+
+/** Makes `dir` (and parents) with the mount points a container needs; returns it. */
+export function makeFakeRootfs(dir: string): string {
+  for (const m of MOUNT_POINTS) fs.mkdirSync(path.join(dir, m), { recursive: true });
+  return dir;
 }

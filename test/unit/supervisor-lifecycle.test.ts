@@ -12,7 +12,7 @@ import type { ContainerState } from '../../src/protocol/messages.js';
 import type { ValidStart } from '../../src/protocol/schema.js';
 import { Supervisor } from '../../src/supervisor/supervisor.js';
 import { resolveRootfs } from '../../src/supervisor/rootfs-check.js';
-import { FakeRuntime } from '../support/fake-runtime.js';
+import { FakeRuntime, makeFakeRootfs } from '../support/fake-runtime.js';
 import { FakeLogs } from '../support/fake-logs.js';
 import { FakeMemory } from '../support/fake-memory.js';
 
@@ -31,7 +31,7 @@ const GRACE_MS = 40;
 test.beforeEach((t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'engine-lifecycle-'));
   const base = path.join(dir, 'base');
-  fs.mkdirSync(base);
+  makeFakeRootfs(base);
   const rt = new FakeRuntime();
   const logs = new FakeLogs();
   const mem = new FakeMemory();
@@ -47,9 +47,7 @@ test.beforeEach((t) => {
   fs.mkdirSync(sup.logsDir);
   let n = 0;
   const rootfs = (name = `r${n++}`) => {
-    const p = path.join(dir, name);
-    fs.mkdirSync(p, { recursive: true });
-    return p;
+    return makeFakeRootfs(path.join(dir, name));
   };
   const start = (id: string, over: Partial<ValidStart> = {}) =>
     sup.start({ verb: 'start', id, rootfs: rootfs(), command: ['/bin/true'], softMib: 40, hardMib: 64, nice: 0, logMode: 'blocking', ...over } as ValidStart);
@@ -232,7 +230,7 @@ test('ids: taken while live and after exit until rm; rm refuses a live one, free
 test('rootfs: one live container at a time (also through a symlink), freed at exit; the base template is refused', async (t) => {
   const { sup, rt, dir } = t.context;
   const shared = path.join(dir, 'shared');
-  fs.mkdirSync(shared);
+  makeFakeRootfs(shared);
   fs.symlinkSync(shared, path.join(dir, 'alias'));
   const req = (id: string, rootfs: string) => ({ verb: 'start', id, rootfs, command: ['/bin/true'], softMib: 40, hardMib: 64, nice: 0, logMode: 'blocking' }) as ValidStart;
   const a = await sup.start(req('a', shared));
