@@ -11,6 +11,8 @@ export type ErrorCode =
   | 'failed_precondition' // the container is not in a state that allows this
   | 'start_failed' // the container could not be started
   | 'unavailable' // supervisor not reachable (client side)
+  | 'busy' // the supervisor is at its connection cap, or its queue is full: nothing was done, try again
+  | 'permission_denied' // the peer at the other end of the socket is not one this side serves or trusts
   | 'shutting_down'
   | 'internal';
 

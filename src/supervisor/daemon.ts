@@ -2,10 +2,8 @@
 // serves the control socket, and shuts down in order on SIGINT/SIGTERM.
 
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
-import { encodeJson, FrameDecoder } from '../protocol/framing.js';
 import type { LogPipeline } from '../logging/types.js';
 import type { MemoryEnforcer } from '../memory/types.js';
 import { createControlServer } from './server.js';
@@ -16,6 +14,10 @@ import { chooseEnforcer } from '../memory/choose.js';
 import { nativeRuntime } from '../runtime/native-runtime.js';
 import { LoopDelay } from './loop-delay.js';
 import { native } from '../native/addon.js';
+import { REPO_ROOT } from '../paths.js';
+import { claimSocket, DaemonError, occupantOf, refuseIfTaken } from './socket-claim.js';
+import { lockStateDir } from './state-lock.js';
+import { hostProcesses } from './host-processes.js';
 
 export interface DaemonOptions {
   baseRootfs?: string;
@@ -27,8 +29,7 @@ export interface DaemonOptions {
   memoryEnforcer: 'auto' | 'module' | 'cgroup' | 'none';
 }
 
-/** A start-up problem: one line on stderr, exit 1. */
-export class DaemonError extends Error {}
+export { DaemonError } from './socket-claim.js';
 
 export async function makeLogger(level: string, format: 'json' | 'pretty'): Promise<Logger> {
   const options = { level, base: { pid: process.pid } };
@@ -55,65 +56,6 @@ function roomForTheLog(): void {
   }
 }
 
-/** Is a supervisor answering on this socket? Resolves with its pid, or null. */
-export function probeSocket(socketPath: string, timeoutMs = 1000): Promise<{ live: boolean; pid?: number }> {
-  return new Promise((resolve) => {
-    const sock = net.connect(socketPath);
-    const decoder = new FrameDecoder(1 << 20);
-    const timer = setTimeout(() => {
-      sock.destroy();
-      resolve({ live: true }); // something accepted the connection: never take it away
-    }, timeoutMs);
-    sock.on('connect', () => sock.write(encodeJson({ verb: 'ping' })));
-    sock.on('data', (chunk) => {
-      try {
-        const frames = decoder.push(chunk);
-        if (frames.length) {
-          clearTimeout(timer);
-          sock.destroy();
-          const m = (frames[0] as { message: { pid?: number } }).message;
-          resolve({ live: true, pid: m?.pid });
-        }
-      } catch {
-        /* not ours, but alive */
-      }
-    });
-    sock.on('error', (err: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      resolve({ live: err.code !== 'ECONNREFUSED' && err.code !== 'ENOENT' });
-    });
-  });
-}
-
-async function claimSocket(socketPath: string): Promise<void> {
-  let st: fs.Stats;
-  try {
-    st = fs.lstatSync(socketPath);
-  } catch {
-    return; // absent: ours to create
-  }
-  if (!st.isSocket()) throw new DaemonError(`${socketPath} exists and is not a socket; remove it or use --socket`);
-  const probe = await probeSocket(socketPath);
-  if (probe.live) throw new DaemonError(`another supervisor${probe.pid ? ` (pid ${probe.pid})` : ''} is answering on ${socketPath}`);
-  fs.unlinkSync(socketPath); // stale: left by a supervisor that was killed
-}
-
-function listen(server: net.Server, socketPath: string): Promise<fs.Stats> {
-  return new Promise((resolve, reject) => {
-    // The socket is created 0600: only root and the supervisor's user reach it (SO_PEERCRED
-    // checks the uid as well).
-    const old = process.umask(0o177);
-    server.once('error', (err: NodeJS.ErrnoException) => {
-      process.umask(old);
-      reject(new DaemonError(err.code === 'EADDRINUSE' ? `another supervisor is answering on ${socketPath}` : `cannot listen on ${socketPath}: ${err.message}`));
-    });
-    server.listen(socketPath, () => {
-      process.umask(old);
-      resolve(fs.lstatSync(socketPath));
-    });
-  });
-}
-
 export async function runDaemon(opts: DaemonOptions): Promise<void> {
   roomForTheLog();
   const log = await makeLogger(opts.logLevel, opts.logFormat);
@@ -131,7 +73,9 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
   } catch (err) {
     throw new DaemonError(`state directory ${stateDir}: ${(err as Error).message}`);
   }
-  await claimSocket(opts.socket);
+  // Before anything else is made: another supervisor on this socket or state directory.
+  refuseIfTaken(await occupantOf(opts.socket), opts.socket);
+  const lock = lockStateDir(stateDir);
 
   let memory: MemoryEnforcer;
   try {
@@ -144,9 +88,26 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
   await logs.start();
 
   const loopDelay = new LoopDelay();
-  const sup = new Supervisor({ stateDir, graceMs: opts.graceMs, baseRootfs: base, logger: log, logs, memory, runtime: nativeRuntime, socket: opts.socket, loopDelay });
+  const sup = new Supervisor({
+    stateDir,
+    graceMs: opts.graceMs,
+    baseRootfs: base,
+    logger: log,
+    logs,
+    memory,
+    runtime: nativeRuntime,
+    socket: opts.socket,
+    loopDelay,
+    guarded: guardedPaths(opts.socket),
+    processes: hostProcesses,
+  });
+  try {
+    sup.recover();
+  } catch (err) {
+    throw new DaemonError(`container records in ${sup.records.dir}: ${(err as Error).message}`);
+  }
   const { server, connections, inFlight } = createControlServer(sup, log);
-  const socketStat = await listen(server, opts.socket);
+  const socketStat = await claimSocket(server, opts.socket, log);
   log.info({ socket: opts.socket, stateDir, baseRootfs: base?.path ?? null, graceMs: opts.graceMs }, 'supervisor ready');
 
   let shutdown: Promise<void> | null = null;
@@ -171,6 +132,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
       await Promise.race([Promise.all([...inFlight]), new Promise((r) => setTimeout(r, 1000))]);
       for (const c of connections) c.end();
       removeSocketIfOurs(opts.socket, socketStat);
+      lock.release();
       log.info({ loopDelay: loopDelay.summary() }, 'supervisor exited cleanly');
       process.exit(0);
     })();
@@ -181,6 +143,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
   process.on('uncaughtException', (err) => {
     log.fatal({ err: err.stack }, 'uncaught exception: exiting (containers die with the supervisor)');
     removeSocketIfOurs(opts.socket, socketStat);
+    lock.release();
     process.exit(1);
   });
 }
@@ -192,4 +155,16 @@ function removeSocketIfOurs(socketPath: string, ours: fs.Stats): void {
   } catch {
     /* already gone */
   }
+}
+
+/**
+ * Places no container rootfs may contain (rootfs-check.ts): the socket (a container could replace
+ * it) and engine's own programs, which the supervisor and every container's init run as root.
+ */
+function guardedPaths(socket: string): Array<{ what: string; path: string; scope: 'tree' | 'ancestors' }> {
+  const programs = ['dist', 'native', 'node_modules'].map((d) => path.join(REPO_ROOT, d));
+  return [
+    { what: "the supervisor's socket", path: socket, scope: 'ancestors' },
+    ...programs.map((p) => ({ what: "engine's own programs", path: p, scope: 'tree' as const })),
+  ];
 }
