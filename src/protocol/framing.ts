@@ -35,7 +35,11 @@ export class FrameDecoder {
   private chunks: Buffer[] = [];
   private buffered = 0;
 
-  constructor(private readonly maxFrame: number) {}
+  /** what a frame is, in the limit's message: "a request", "a reply" */
+  constructor(
+    private readonly maxFrame: number,
+    private readonly what = 'a frame',
+  ) {}
 
   push(chunk: Buffer): Frame[] {
     this.chunks.push(chunk);
@@ -47,7 +51,7 @@ export class FrameDecoder {
       const length = head.readUInt32BE(0);
       const kind = head.readUInt8(4);
       if (kind !== FRAME_JSON && kind !== FRAME_DATA) throw new FrameError(`unknown frame kind ${kind}`);
-      if (length > this.maxFrame) throw new FrameError(`frame of ${length} bytes exceeds the ${this.maxFrame}-byte limit`);
+      if (length > this.maxFrame) throw new FrameError(`${this.what} of ${length} bytes is over the limit: ${this.what} may hold at most ${sizeText(this.maxFrame, true)}`);
       if (this.buffered < HEADER_BYTES + length) break;
       const whole = this.take(HEADER_BYTES + length).subarray(HEADER_BYTES);
       if (kind === FRAME_DATA) {
@@ -82,4 +86,11 @@ export class FrameDecoder {
     this.buffered = rest.length;
     return out;
   }
+}
+
+/** 262144 -> "256 KiB" (with exact: "256 KiB (262144 bytes)") */
+export function sizeText(bytes: number, exact = false): string {
+  const unit = bytes >= 1 << 20 && bytes % (1 << 20) === 0 ? `${bytes / (1 << 20)} MiB` : bytes >= 1 << 10 && bytes % (1 << 10) === 0 ? `${bytes / (1 << 10)} KiB` : null;
+  if (!unit) return `${bytes} bytes`;
+  return exact ? `${unit} (${bytes} bytes)` : unit;
 }

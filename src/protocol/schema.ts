@@ -18,18 +18,34 @@ const mib = (name: string) =>
     .positive(`--${name} must be a positive whole number of MiB`)
     .max(1024 * 1024, `--${name} must be at most 1048576 MiB`);
 
+/** Limits on text fields, named with the field in every message (never the validator's words). */
+export const LIMITS = { path: 4096, word: 128 * 1024, words: 4096, flagValue: 4096, flagValues: 256, cpus: 1024, user: 512 } as const;
+
+const text = (field: string, max: number) =>
+  z.string({ required_error: `${field} is required`, invalid_type_error: `${field} must be text` }).max(max, `${field} is too long: at most ${max} characters`);
+
 const words = (flag: string) =>
-  z.array(z.string({ invalid_type_error: `${flag} takes text` }).max(4096, `${flag}: a value is too long`), { invalid_type_error: `${flag} must be a list` }).max(256, `${flag}: too many values`);
+  z
+    .array(z.string({ invalid_type_error: `${flag} takes text` }).max(LIMITS.flagValue, `${flag}: a value is too long (at most ${LIMITS.flagValue} characters)`), { invalid_type_error: `${flag} must be a list` })
+    .max(LIMITS.flagValues, `${flag}: too many values (at most ${LIMITS.flagValues})`);
+
+const commandWord = z
+  .string({ invalid_type_error: 'command words must be text' })
+  .superRefine((w, ctx) => {
+    if (w.length > LIMITS.word) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `a command word of ${w.length} characters is too long: at most ${LIMITS.word} (128 KiB)` });
+    if (w.includes('\0')) ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'command words cannot contain NUL bytes' });
+  });
 
 export const startSchema = z
   .object({
     verb: z.enum(['start', 'run']),
     id,
-    rootfs: z.string().min(1, 'rootfs is required').max(4096, 'rootfs path is too long'),
+    rootfs: text('rootfs', LIMITS.path).min(1, 'rootfs is required'),
     command: z
-      .array(z.string().max(128 * 1024).refine((s) => !s.includes('\0'), 'command words cannot contain NUL bytes'))
+      .array(commandWord, { required_error: 'a command is required', invalid_type_error: 'command must be a list of words' })
       .min(1, 'a command is required')
-      .max(4096, 'too many command words'),
+      .max(LIMITS.words, `too many command words: at most ${LIMITS.words}`)
+      .refine((c) => c.length === 0 || c[0].trim() !== '', 'the command is empty: give the program to run (e.g. /bin/sh)'),
     softMib: mib('soft-mib').default(40),
     hardMib: mib('hard-mib').default(64),
     nice: z
@@ -38,7 +54,7 @@ export const startSchema = z
       .min(-20, '--nice must be between -20 and 19')
       .max(19, '--nice must be between -20 and 19')
       .default(0),
-    cpus: z.string().max(1024).optional(),
+    cpus: text('--cpus', LIMITS.cpus).optional(),
     logMode: z.enum(['blocking', 'non-blocking']).default('blocking'),
     logBufferMib: mib('log-buffer-mib').optional(),
     logMaxMib: mib('log-max-mib').optional(),
@@ -46,11 +62,11 @@ export const startSchema = z
     capDrop: words('--cap-drop').optional(),
     privileged: z.boolean().optional(),
     securityOpt: words('--security-opt').optional(),
-    network: z.string().max(4096).optional(),
+    network: text('--network', LIMITS.path).optional(),
     device: words('--device').optional(),
     pidsLimit: z.number({ invalid_type_error: '--pids-limit must be a number' }).int('--pids-limit must be a whole number').optional(),
     ulimit: words('--ulimit').optional(),
-    user: z.string().max(512).optional(),
+    user: text('--user', LIMITS.user).optional(),
     readOnly: z.boolean().optional(),
   })
   .strict()
@@ -108,7 +124,16 @@ export function parseRequest(message: unknown): ValidRequest {
   if (result.success) return result.data as ValidRequest;
   const issue = result.error.issues[0];
   if (issue.code === 'unrecognized_keys') throw invalid(`unknown field${issue.keys.length > 1 ? 's' : ''}: ${issue.keys.join(', ')}`);
-  const field = issue.path.join('.');
-  const generic = issue.message === 'Required' || issue.message.startsWith('Expected') || issue.message.startsWith('Invalid');
-  throw invalid(generic && field ? `${field}: ${issue.message.toLowerCase()}` : issue.message);
+  throw invalid(issueMessage(issue));
+}
+
+/** The message of an issue, in the project's words: the field's name, and the limit when one is crossed. */
+function issueMessage(issue: z.ZodIssue): string {
+  const field = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : p)).join('.').replace(/\.\[/g, '[') || 'request';
+  // Messages written in this file name their field already; zod's own defaults do not.
+  const own = !/^(Required|Expected|Invalid|String must|Number must|Array must|Too (big|small))/.test(issue.message);
+  if (own) return issue.message;
+  if (issue.code === 'too_big') return `${field} is too ${issue.type === 'string' ? 'long' : issue.type === 'array' ? 'long a list' : 'big'}: at most ${issue.maximum}`;
+  if (issue.code === 'too_small') return `${field} is too ${issue.type === 'string' ? 'short' : issue.type === 'array' ? 'short a list' : 'small'}: at least ${issue.minimum}`;
+  return `${field}: ${issue.message.toLowerCase()}`;
 }

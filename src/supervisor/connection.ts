@@ -5,6 +5,9 @@ import type net from 'node:net';
 import { encodeDataHeader, encodeJson, MAX_DATA_FRAME } from '../protocol/framing.js';
 import type { Reply } from '../protocol/messages.js';
 
+/** How long a closing connection may take to have its last bytes read. */
+export const LINGER_MS = 30_000;
+
 export class Connection {
   closed = false;
   private closeWaiters: Array<() => void> = [];
@@ -35,9 +38,17 @@ export class Connection {
     }
   }
 
+  /**
+   * The last reply: the descriptor is closed once it is written, without waiting for the client
+   * to close its side (a client that never does must not keep it), and at the latest after
+   * LINGER_MS when the client does not read it.
+   */
   end(message?: Reply): void {
     if (message) this.reply(message);
-    if (!this.socket.destroyed) this.socket.end();
+    if (this.socket.destroyed) return;
+    this.socket.destroySoon();
+    const linger = setTimeout(() => this.socket.destroy(), LINGER_MS).unref();
+    this.socket.once('close', () => clearTimeout(linger));
   }
 
   private drained(): Promise<void> {

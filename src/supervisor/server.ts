@@ -1,13 +1,17 @@
 // The control socket: accepts only peers whose uid is 0 or ours, reads exactly one framed
 // request per connection within a deadline, and hands it to a handler. Nothing a client sends
 // or fails to send can crash the supervisor: every path ends in a one-line error reply.
+// At most `maxConnections` are open at once (a flood must not take every descriptor): at the cap,
+// the oldest connection that has not sent its request yet is closed with a `busy` reply (clients
+// retry those), or the new one when every open connection is being served.
 
+import fs from 'node:fs';
 import net from 'node:net';
 import type { Logger } from 'pino';
 import { EngineError } from '../errors.js';
 import { FrameDecoder, FrameError, MAX_REQUEST_BYTES } from '../protocol/framing.js';
 import { parseRequest, type ValidRequest } from '../protocol/schema.js';
-import { native } from '../native/addon.js';
+import { peerOf, trustedUid } from '../protocol/peer.js';
 import { Connection } from './connection.js';
 import { handle } from './handlers.js';
 import type { Supervisor } from './supervisor.js';
@@ -15,36 +19,66 @@ import type { Supervisor } from './supervisor.js';
 /** A client must send its whole request within this time of connecting. */
 export const REQUEST_DEADLINE_MS = 5000;
 
+/** The cap on open connections: a quarter of the descriptor limit, at most 1024, at least 64. */
+export function defaultConnectionCap(): number {
+  let nofile = 1024;
+  try {
+    const m = /^Max open files\s+(\d+)/m.exec(fs.readFileSync('/proc/self/limits', 'utf8'));
+    if (m) nofile = Number(m[1]);
+  } catch {
+    /* not Linux procfs: the usual default */
+  }
+  return Math.max(64, Math.min(1024, Math.floor(nofile / 4)));
+}
+
+export interface ControlServerOptions {
+  maxConnections?: number;
+}
+
 export interface ControlServer {
   server: net.Server;
   connections: Set<Connection>;
+  /** connections that have not sent a whole request yet, oldest first */
+  idle: Set<Connection>;
+  maxConnections: number;
   /** Requests being handled; shutdown waits for them so `run` clients get their final status. */
   inFlight: Set<Promise<void>>;
 }
 
-export function createControlServer(sup: Supervisor, log: Logger): ControlServer {
+export function createControlServer(sup: Supervisor, log: Logger, opts: ControlServerOptions = {}): ControlServer {
   const connections = new Set<Connection>();
+  const idle = new Set<Connection>();
   const inFlight = new Set<Promise<void>>();
+  const maxConnections = opts.maxConnections ?? defaultConnectionCap();
+  let dropped = 0;
+  let lastDropLog = 0;
   const server = net.createServer({ allowHalfOpen: true }, (socket) => {
     const conn = new Connection(socket);
-    connections.add(conn);
-    socket.on('close', () => connections.delete(conn));
     socket.on('error', (err) => log.debug({ err: err.message }, 'client socket error'));
-    serve(sup, conn, log, inFlight);
+    if (connections.size >= maxConnections) {
+      const oldest = idle.values().next().value as Connection | undefined;
+      const victim = oldest ?? conn;
+      idle.delete(victim);
+      connections.delete(victim);
+      victim.end({ ok: false, error: { code: 'busy', message: `the supervisor is busy: ${maxConnections} connections are open (its cap)${oldest ? '; this one had not sent its request and was the oldest such' : ''}` } });
+      dropped++;
+      // One line a second at most: a flood must not also flood the log.
+      if (Date.now() - lastDropLog > 1000) {
+        lastDropLog = Date.now();
+        log.warn({ maxConnections, dropped }, 'connection cap reached: closing the oldest idle connections');
+      }
+      if (victim === conn) return;
+    }
+    connections.add(conn);
+    idle.add(conn);
+    socket.on('close', () => {
+      connections.delete(conn);
+      idle.delete(conn);
+    });
+    serve(sup, conn, log, inFlight, () => idle.delete(conn));
   });
   server.on('error', (err) => log.error({ err: err.message }, 'control socket error'));
-  return { server, connections, inFlight };
-}
-
-function peerAllowed(socket: net.Socket): { ok: boolean; uid?: number; pid?: number } {
-  const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
-  if (typeof fd !== 'number' || fd < 0) return { ok: false };
-  try {
-    const cred = native().peerCred(fd);
-    return { ok: cred.uid === 0 || cred.uid === process.getuid!(), uid: cred.uid, pid: cred.pid };
-  } catch {
-    return { ok: false };
-  }
+  return { server, connections, idle, maxConnections, inFlight };
 }
 
 function fail(conn: Connection, err: unknown, log: Logger): void {
@@ -58,15 +92,16 @@ function fail(conn: Connection, err: unknown, log: Logger): void {
   conn.end({ ok: false, error: { code: e.code, message: e.message.split('\n')[0] } });
 }
 
-function serve(sup: Supervisor, conn: Connection, log: Logger, inFlight: Set<Promise<void>>): void {
+function serve(sup: Supervisor, conn: Connection, log: Logger, inFlight: Set<Promise<void>>, busy: () => void): void {
   const { socket } = conn;
-  const peer = peerAllowed(socket);
-  if (!peer.ok) {
-    log.warn({ uid: peer.uid, pid: peer.pid }, 'refused a client: not root and not the supervisor user');
-    fail(conn, new EngineError('bad_request', 'permission denied: only root or the supervisor user may use this socket'), log);
+  const peer = peerOf(socket);
+  if (!peer || !trustedUid(peer.uid)) {
+    // pino's own `pid` is the supervisor's: the client's are peerPid and peerUid.
+    log.warn({ peerUid: peer?.uid ?? null, peerPid: peer?.pid ?? null }, 'refused a client: not root and not the supervisor user');
+    fail(conn, new EngineError('permission_denied', 'permission denied: only root or the supervisor user may use this socket'), log);
     return;
   }
-  const decoder = new FrameDecoder(MAX_REQUEST_BYTES);
+  const decoder = new FrameDecoder(MAX_REQUEST_BYTES, 'a request');
   let dispatched = false;
   // The verdict waits for one more poll phase (setImmediate runs after it): when the event loop
   // itself was busy, a request that arrived in time is still in the socket and is read first.
@@ -89,12 +124,14 @@ function serve(sup: Supervisor, conn: Connection, log: Logger, inFlight: Set<Pro
       frames = decoder.push(chunk);
     } catch (err) {
       dispatched = true;
+      busy();
       clearTimeout(deadline);
       fail(conn, err, log);
       return;
     }
     if (frames.length === 0) return;
     dispatched = true;
+    busy(); // being served: no longer a candidate for the cap
     clearTimeout(deadline);
     const frame = frames[0];
     if (frame.kind !== 1) return fail(conn, new EngineError('bad_request', 'a request must be a JSON frame'), log);

@@ -20,7 +20,7 @@ test('frames split at every byte boundary decode to the same messages', (t) => {
 test('an oversized frame is refused from its header, before its body arrives', (t) => {
   const d = new FrameDecoder(100);
   const header = Buffer.from([0, 0, 1, 0, 1]);
-  t.throws(() => d.push(header), { instanceOf: FrameError, message: /256 bytes exceeds the 100-byte limit/ });
+  t.throws(() => d.push(header), { instanceOf: FrameError, message: /a frame of 256 bytes is over the limit: a frame may hold at most 100 bytes/ });
 });
 
 test('unknown frame kinds and bad JSON are FrameErrors', (t) => {
