@@ -113,7 +113,7 @@ const VERBS = new Set(['start', 'run', 'ps', 'ping', 'info', 'inspect', 'rm', 's
 export function parseRequest(message: unknown): ValidRequest {
   if (typeof message !== 'object' || message === null || Array.isArray(message)) throw new EngineError('bad_request', 'request must be a JSON object');
   const verb = (message as { verb?: unknown }).verb;
-  if (typeof verb !== 'string' || !VERBS.has(verb)) throw new EngineError('bad_request', `unknown verb ${JSON.stringify(verb ?? null)}`);
+  if (typeof verb !== 'string' || !VERBS.has(verb)) throw new EngineError('bad_request', `unknown verb ${shortly(verb)}`);
   // Validate against the one schema for this verb, so the message is about the right fields.
   const schema = requestSchema.options.find((s) => {
     const shape = 'shape' in s ? s.shape : s._def.schema.shape;
@@ -123,7 +123,7 @@ export function parseRequest(message: unknown): ValidRequest {
   const result = schema.safeParse(message);
   if (result.success) return result.data as ValidRequest;
   const issue = result.error.issues[0];
-  if (issue.code === 'unrecognized_keys') throw invalid(`unknown field${issue.keys.length > 1 ? 's' : ''}: ${issue.keys.join(', ')}`);
+  if (issue.code === 'unrecognized_keys') throw invalid(`unknown field${issue.keys.length > 1 ? 's' : ''}: ${issue.keys.slice(0, 5).map((k) => (k.length > 40 ? shortly(k) : k)).join(', ')}${issue.keys.length > 5 ? ', ...' : ''}`);
   throw invalid(issueMessage(issue));
 }
 
@@ -136,4 +136,13 @@ function issueMessage(issue: z.ZodIssue): string {
   if (issue.code === 'too_big') return `${field} is too ${issue.type === 'string' ? 'long' : issue.type === 'array' ? 'long a list' : 'big'}: at most ${issue.maximum}`;
   if (issue.code === 'too_small') return `${field} is too ${issue.type === 'string' ? 'short' : issue.type === 'array' ? 'short a list' : 'small'}: at least ${issue.minimum}`;
   return `${field}: ${issue.message.toLowerCase()}`;
+}
+
+/** A value a client sent, for a message: a short quote of a string, the type of anything else
+ *  (never the value itself: it may be megabytes, or nested deeper than JSON.stringify can go). */
+export function shortly(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v);
+  if (v === null || v === undefined) return 'null';
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return Array.isArray(v) ? '(a list)' : `(${typeof v === 'object' ? 'an object' : typeof v})`;
 }

@@ -13,6 +13,7 @@ import { FrameDecoder, FrameError, MAX_REQUEST_BYTES } from '../protocol/framing
 import { parseRequest, type ValidRequest } from '../protocol/schema.js';
 import { peerOf, trustedUid } from '../protocol/peer.js';
 import { Connection } from './connection.js';
+import { MemoryReturn } from './memory-return.js';
 import { handle } from './handlers.js';
 import type { Supervisor } from './supervisor.js';
 
@@ -52,8 +53,10 @@ export function createControlServer(sup: Supervisor, log: Logger, opts: ControlS
   const maxConnections = opts.maxConnections ?? defaultConnectionCap();
   let dropped = 0;
   let lastDropLog = 0;
+  const memory = new MemoryReturn();
   const server = net.createServer({ allowHalfOpen: true }, (socket) => {
     const conn = new Connection(socket);
+    memory.opened();
     socket.on('error', (err) => log.debug({ err: err.message }, 'client socket error'));
     if (connections.size >= maxConnections) {
       const oldest = idle.values().next().value as Connection | undefined;
@@ -74,11 +77,20 @@ export function createControlServer(sup: Supervisor, log: Logger, opts: ControlS
     socket.on('close', () => {
       connections.delete(conn);
       idle.delete(conn);
+      memory.closed(connections.size);
     });
     serve(sup, conn, log, inFlight, () => idle.delete(conn));
   });
   server.on('error', (err) => log.error({ err: err.message }, 'control socket error'));
   return { server, connections, idle, maxConnections, inFlight };
+}
+
+/** Error replies are one line of reasonable length, whatever a message quoted. */
+export const MAX_ERROR_MESSAGE = 1000;
+
+function oneLine(message: string): string {
+  const first = message.split('\n')[0];
+  return first.length > MAX_ERROR_MESSAGE ? `${first.slice(0, MAX_ERROR_MESSAGE - 3)}...` : first;
 }
 
 function fail(conn: Connection, err: unknown, log: Logger): void {
@@ -89,7 +101,7 @@ function fail(conn: Connection, err: unknown, log: Logger): void {
         ? new EngineError('bad_request', err.message)
         : new EngineError('internal', (err as Error)?.message ?? String(err));
   if (e.code === 'internal') log.error({ err: (err as Error)?.stack ?? String(err) }, 'request failed');
-  conn.end({ ok: false, error: { code: e.code, message: e.message.split('\n')[0] } });
+  conn.end({ ok: false, error: { code: e.code, message: oneLine(e.message) } });
 }
 
 function serve(sup: Supervisor, conn: Connection, log: Logger, inFlight: Set<Promise<void>>, busy: () => void): void {
