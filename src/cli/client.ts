@@ -25,8 +25,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Backoff delays (with jitter, so retrying clients spread out) until the budget is spent. */
 class Backoff {
-  private readonly until = Date.now() + BUSY_RETRY_MS;
+  private readonly until: number;
   private next = FIRST_BACKOFF_MS;
+
+  constructor(readonly budgetMs: number) {
+    this.until = Date.now() + budgetMs;
+  }
 
   /** Waits before the next try; false when there is no time left. */
   async wait(): Promise<boolean> {
@@ -38,7 +42,7 @@ class Backoff {
 }
 
 /** One line for a failed connect, naming what it means for the user. */
-function connectError(path: string, err: NodeJS.ErrnoException): EngineError {
+function connectError(path: string, err: NodeJS.ErrnoException, budgetMs: number): EngineError {
   switch (err.code) {
     case 'ENOENT':
     case 'ECONNREFUSED':
@@ -47,7 +51,7 @@ function connectError(path: string, err: NodeJS.ErrnoException): EngineError {
     case 'EPERM':
       return new EngineError('permission_denied', `cannot reach the supervisor at ${path}: permission denied: run as root (or as the supervisor's user)`);
     case 'EAGAIN':
-      return new EngineError('busy', `the supervisor at ${path} is busy: its connection queue stayed full for ${BUSY_RETRY_MS / 1000} s; try again`);
+      return new EngineError('busy', `the supervisor at ${path} is busy: its connection queue stayed full for ${budgetMs / 1000} s; try again`);
     default:
       return new EngineError('unavailable', `cannot reach the supervisor at ${path} (${err.code ?? err.message})`);
   }
@@ -86,7 +90,7 @@ async function connect(path: string, backoff: Backoff): Promise<net.Socket> {
       if (err instanceof EngineError) throw err;
       const e = err as NodeJS.ErrnoException;
       if (e.code === 'EAGAIN' && (await backoff.wait())) continue;
-      throw connectError(path, e);
+      throw connectError(path, e, backoff.budgetMs);
     }
   }
 }
@@ -96,9 +100,14 @@ function requestFrame(request: Request): Buffer {
   const frame = encodeJson(request);
   const body = frame.length - 5;
   if (body > MAX_REQUEST_BYTES) {
-    throw new EngineError('invalid_argument', `the request is ${sizeText(body)} (${body} bytes), over the ${sizeText(MAX_REQUEST_BYTES)} a request may hold: the command and its arguments are too long`);
+    throw new EngineError('invalid_argument', `the request is ${body} bytes, over the ${sizeText(MAX_REQUEST_BYTES)} a request may hold: the command and its arguments are too long`);
   }
   return frame;
+}
+
+export interface ClientOptions {
+  /** how long a busy supervisor is tried again (default BUSY_RETRY_MS) */
+  busyRetryMs?: number;
 }
 
 export class Client {
@@ -149,8 +158,8 @@ export class Client {
     socket.write(this.frame);
   }
 
-  static async open(path: string, request: Request): Promise<Client> {
-    const backoff = new Backoff();
+  static async open(path: string, request: Request, opts: ClientOptions = {}): Promise<Client> {
+    const backoff = new Backoff(opts.busyRetryMs ?? BUSY_RETRY_MS);
     const client = new Client(path, requestFrame(request), backoff);
     client.attach(await connect(path, backoff));
     return client;
@@ -206,8 +215,8 @@ export class Client {
 }
 
 /** One request, one reply. */
-export async function call(path: string, request: Request): Promise<Reply> {
-  const client = await Client.open(path, request);
+export async function call(path: string, request: Request, opts: ClientOptions = {}): Promise<Reply> {
+  const client = await Client.open(path, request, opts);
   try {
     return await client.reply();
   } finally {
