@@ -149,7 +149,7 @@ e2e('raw socket: malformed, truncated, oversized, wrong frame kind, unknown verb
     ['no verb', encodeJson({ id: 'x' }), /unknown verb null/],
     ['unknown field', encodeJson({ verb: 'ps', extra: 1 }), /unknown field: extra/],
     ['wrong type', encodeJson({ verb: 'inspect', id: 42 }), /id must be a string/],
-    ['oversized', withLen(1, Buffer.alloc(10), 64 * 1024 * 1024), /exceeds the 262144-byte limit/],
+    ['oversized', withLen(1, Buffer.alloc(10), 64 * 1024 * 1024), /^a request of 67108864 bytes is over the limit: a request may hold at most 256 KiB \(262144 bytes\)$/],
     ['unknown frame kind', withLen(9, Buffer.from('{}')), /unknown frame kind 9/],
     ['data frame as request', withLen(2, Buffer.from('hello')), /must be a JSON frame/],
     ['truncated', withLen(1, Buffer.from('{"verb":'), 100), /truncated request/, true],

@@ -89,15 +89,26 @@ e2e('found but not executable: failed, 126', async (t) => {
 
 e2e('a step before exec fails: failed, with the step and errno', async (t) => {
   const sup = t.context.sup;
+  // Above fs.nr_open (1048576 by default): setrlimit fails in the container's init even for a
+  // root that holds CAP_SYS_RESOURCE.
+  const r = await sup.engine('run', 'st-setup', await sup.rootfs(), '--ulimit', 'nofile=2000000:2000000', '/bin/true');
+  t.is(r.code, 125);
+  t.regex(r.stderr, /failed to start: setrlimit: EPERM/);
+  const info = await sup.inspect('st-setup');
+  t.is(info.state, 'failed');
+  t.is(info.reason, 'setrlimit: EPERM');
+});
+
+e2e('a rootfs whose mount point is a file is refused before anything is made (no record, no log)', async (t) => {
+  const sup = t.context.sup;
   const rootfs = await sup.rootfs();
   fs.rmSync(path.join(rootfs, 'proc'), { recursive: true });
   fs.writeFileSync(path.join(rootfs, 'proc'), 'not a directory');
-  const r = await sup.engine('run', 'st-setup', rootfs, '/bin/true');
+  const r = await sup.engine('run', 'st-notdir', rootfs, '/bin/true');
   t.is(r.code, 125);
-  t.regex(r.stderr, /failed to start: mount \/proc: ENOTDIR/);
-  const info = await sup.inspect('st-setup');
-  t.is(info.state, 'failed');
-  t.is(info.reason, "mount /proc: ENOTDIR");
+  t.regex(r.stderr, /^engine: rootfs .*: \/proc is not a directory; a mount point must be a directory\n$/);
+  t.is((await sup.engine('inspect', 'st-notdir')).code, 125, 'no container was made');
+  t.is(fs.readFileSync(path.join(rootfs, 'proc'), 'utf8'), 'not a directory');
 });
 
 e2e('killed by a signal nobody here sent (a real fault): exited, 128 + signal', async (t) => {
