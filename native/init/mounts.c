@@ -90,16 +90,27 @@ static int do_mount(int rootfd, const struct mount_entry *e)
 		return -1;
 	fd_path(target, sizeof target, dfd);
 	int rc;
-	if (is_bind) {
+	if (is_bind)
 		rc = mount(e->source, target, NULL, MS_BIND | (e->m.flags & MS_REC), NULL);
-		if (rc == 0)
-			rc = remount_bind(target, e->m.flags & ~(unsigned long)(MS_BIND | MS_REC), (e->m.pm & PM_RECURSIVE) != 0);
-	} else {
+	else
 		rc = mount(e->source, target, e->fstype, e->m.flags, *e->data ? e->data : NULL);
+	int err = errno;
+	close(dfd);
+	if (rc < 0 || (!is_bind && !e->m.propagation)) {
+		errno = err;
+		return rc;
 	}
+	/* The descriptor named the directory under the new mount: what follows (a read-only remount,
+	 * propagation) is for the mount itself, reached by resolving the path again. */
+	dfd = open_in_root(rootfd, e->dest, (e->m.pm & PM_BENEATH) != 0, 0, 0, 0);
+	if (dfd < 0)
+		return -1;
+	fd_path(target, sizeof target, dfd);
+	if (is_bind)
+		rc = remount_bind(target, e->m.flags & ~(unsigned long)(MS_BIND | MS_REC), (e->m.pm & PM_RECURSIVE) != 0);
 	if (rc == 0 && e->m.propagation)
 		rc = mount(NULL, target, NULL, e->m.propagation, NULL);
-	int err = errno;
+	err = errno;
 	close(dfd);
 	errno = err;
 	return rc;

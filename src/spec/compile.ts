@@ -314,3 +314,60 @@ export function compileSpec(spec: RuntimeSpec, ctx: CompileContext): Compiled {
     throw err;
   }
 }
+
+export interface ExecContext {
+  fds: FdMap;
+  /** a pidfd (in fds numbering) of the container's init: its namespaces are joined */
+  initPidfd: number;
+  /** CLONE_NEW* flags of the namespaces to join (the user namespace only when it is not ours) */
+  joinFlags: number;
+  consoleFd?: number;
+}
+
+/**
+ * A process to run inside a running container (engine exec, engine-oci exec): no root to set up,
+ * every namespace of the container's init joined at once through its pidfd, then a fork into its
+ * PID namespace; the container's security (capabilities, seccomp, no_new_privs) as the process
+ * spec says (by default the container's own).
+ */
+export function compileExec(spec: RuntimeSpec, ctx: ExecContext): Compiled {
+  const proc = spec.process;
+  if (!proc || proc.args.length === 0) throw invalid('the process needs args');
+  const security = securityPlan(spec);
+  const env = proc.env ?? [];
+  const plan: Omit<InitPlan, 'statusFd' | 'gate'> = {
+    rootfs: '',
+    argv: proc.args,
+    env,
+    candidates: commandCandidates(proc.args[0], env),
+    cwd: proc.cwd || '/',
+    user: { uid: security.uid, gid: security.gid, umask: security.umask, groups: security.additionalGids },
+    caps: proc.capabilities ? security.capabilities : undefined,
+    noNewPrivileges: security.noNewPrivileges,
+    seccomp: security.seccomp ? { flags: security.seccomp.flags, filter: security.seccomp.program } : undefined,
+    rlimits: security.rlimits,
+    oomScoreAdj: security.oomScoreAdj,
+    joins: [{ type: ctx.joinFlags, fd: ctx.initPidfd }],
+    forkAfterJoin: true,
+    setsid: true,
+    console: proc.terminal && ctx.consoleFd !== undefined ? { fd: ctx.consoleFd, rows: proc.consoleSize?.height ?? 0, cols: proc.consoleSize?.width ?? 0 } : undefined,
+  };
+  return { plan, cloneFlags: 0, openedFds: [], mountNames: [], idMaps: null };
+}
+
+/** The CLONE_NEW* flags of every namespace of `pid` that differs from this process's own. */
+export function namespacesToJoin(pid: number): number {
+  let flags = 0;
+  const types: Array<[string, number]> = [
+    ['mnt', CLONE.NEWNS], ['pid', CLONE.NEWPID], ['net', CLONE.NEWNET], ['ipc', CLONE.NEWIPC],
+    ['uts', CLONE.NEWUTS], ['cgroup', CLONE.NEWCGROUP], ['user', CLONE.NEWUSER],
+  ];
+  for (const [name, flag] of types) {
+    try {
+      if (fs.readlinkSync(`/proc/${pid}/ns/${name}`) !== fs.readlinkSync(`/proc/self/ns/${name}`)) flags |= flag;
+    } catch {
+      /* a kernel without that namespace type */
+    }
+  }
+  return flags;
+}
