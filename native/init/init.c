@@ -7,8 +7,8 @@
  *   join namespaces -> fork into a joined PID namespace -> new session -> the root (mounts,
  *   devices, createContainer hooks, pivot_root) -> sysctls, masked and read-only paths ->
  *   hostname -> lo up -> oom_score_adj, nice, CPUs, personality, rlimits -> terminal or stdio ->
- *   cwd -> the command looked up -> seccomp (without no_new_privs) -> user and capabilities ->
- *   no_new_privs -> READY -> the start gate -> startContainer hooks -> seccomp (with
+ *   cwd -> the command looked up -> seccomp (without no_new_privs) -> READY -> the start gate ->
+ *   user and capabilities -> no_new_privs -> startContainer hooks -> seccomp (with
  *   no_new_privs) -> exec.
  * Before anything can fail after the command's lookup, the message that explains it is written
  * to the container's stderr BEFORE the step is reported, so the runtime never ends the process
@@ -241,12 +241,14 @@ int main(int argc, char **argv)
 	const char *path = look_up(&p);
 	if (!p.no_new_privs)
 		install_seccomp(&p); /* needs CAP_SYS_ADMIN without no_new_privs: before the drop */
+
+	report(STEP_READY, 0, used_chroot ? STATUS_CHROOT : 0, 0);
+	/* The gate is passed as root: runc's exec.fifo is opened through /proc/self/fd, which a
+	 * non-dumpable process may no longer do once it is another user. */
+	start_gate(&p);
 	switch_user_and_caps(&p);
 	if (p.no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		fail(STEP_NO_NEW_PRIVS);
-
-	report(STEP_READY, 0, used_chroot ? STATUS_CHROOT : 0, 0);
-	start_gate(&p);
 	run_hooks(&p, HOOK_START_CONTAINER);
 	if (p.no_new_privs)
 		install_seccomp(&p); /* as late as possible */

@@ -74,7 +74,7 @@ enum plan_mount_flags {
 	PM_RECURSIVE = 1 << 1,    /* rbind / recursive read-only */
 	PM_DEST_FILE = 1 << 2,    /* the mount point is a file (the source is not a directory) */
 	PM_BENEATH = 1 << 3,      /* refuse a destination that leaves the root through a symlink */
-	PM_CGROUP_V1 = 1 << 4,    /* reserved */
+	PM_COPYUP = 1 << 4,       /* tmpcopyup: a tmpfs starts with a copy of what it covers */
 };
 
 struct plan_mount {

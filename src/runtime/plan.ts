@@ -38,7 +38,7 @@ export const CLONE = {
 } as const;
 
 /** plan.h enum plan_mount_flags */
-export const PM = { BIND_RO: 1, RECURSIVE: 2, DEST_FILE: 4, BENEATH: 8 } as const;
+export const PM = { BIND_RO: 1, RECURSIVE: 2, DEST_FILE: 4, BENEATH: 8, COPYUP: 16 } as const;
 
 export const GATE = { NONE: 0, PIPE: 1, FIFO: 2 } as const;
 export const HOOK_PHASE = { createContainer: 1, startContainer: 2 } as const;

@@ -48,6 +48,8 @@ export interface ParsedMountOptions {
   flags: number;
   propagation: number;
   recursiveRo: boolean;
+  /** tmpcopyup (runc, crun): a tmpfs that starts with a copy of the directory it covers */
+  copyUp: boolean;
   data: string[];
 }
 
@@ -55,6 +57,7 @@ export function parseMountOptions(options: string[] = []): ParsedMountOptions {
   let flags = 0;
   let propagation = 0;
   let recursiveRo = false;
+  let copyUp = false;
   const data: string[] = [];
   for (const o of options) {
     if (o in FLAG_OPTIONS) {
@@ -67,13 +70,15 @@ export function parseMountOptions(options: string[] = []): ParsedMountOptions {
       recursiveRo = true;
     } else if (o === 'rrw') {
       flags &= ~MS.RDONLY;
-    } else if (o === 'tmpcopyup' || o === 'idmap' || o === 'ridmap') {
+    } else if (o === 'tmpcopyup') {
+      copyUp = true;
+    } else if (o === 'idmap' || o === 'ridmap') {
       throw invalid(`mount option "${o}" is not supported by engine`);
     } else {
       data.push(o);
     }
   }
-  return { flags, propagation, recursiveRo, data };
+  return { flags, propagation, recursiveRo, copyUp, data };
 }
 
 export interface CompileContext {
@@ -160,7 +165,7 @@ function planMounts(spec: RuntimeSpec, ctx: CompileContext, newCgroupNs: boolean
       continue;
     }
     let flags = parsed.flags;
-    let pm = ctx.strictDestinations ? PM.BENEATH : 0;
+    let pm = (ctx.strictDestinations ? PM.BENEATH : 0) | (parsed.copyUp && type === 'tmpfs' ? PM.COPYUP : 0);
     let source = m.source ?? type;
     if (type === 'bind' || type === 'rbind' || flags & MS.BIND) {
       flags |= MS.BIND;

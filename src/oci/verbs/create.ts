@@ -14,7 +14,7 @@ import { native } from '../../native/addon.js';
 import { processStartTicks } from '../../proc/proc.js';
 import { FdMap, launchInit, type InitProcess } from '../../runtime/init-process.js';
 import { StartError } from '../../runtime/types.js';
-import type { RuntimeSpec } from '../../spec/config.js';
+import type { DeviceRule, Resources, RuntimeSpec } from '../../spec/config.js';
 import { compileSpec } from '../../spec/compile.js';
 import { parseConfig } from '../../spec/validate.js';
 import { bool, parseFlags, str, UsageError } from '../args.js';
@@ -93,7 +93,7 @@ export async function run(ctx: OciContext, argv: string[]): Promise<number> {
     fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(spec));
     cgroup = new ContainerCgroup(cgroupPath);
     cgroup.create();
-    cgroup.apply(spec.linux?.resources);
+    cgroup.apply(withRuntimeDevices(spec));
     registerMemoryAnnotations(spec, cgroup, null);
 
     const fifo = fifoPath(ctx.root, id);
@@ -159,6 +159,21 @@ export async function run(ctx: OciContext, argv: string[]): Promise<number> {
   } finally {
     for (const fd of opened) fs.closeSync(fd);
   }
+}
+
+/**
+ * The devices cgroup rules the runtime adds after the spec's, as runc does: any node may be made
+ * (the runtime makes /dev itself), the default devices, /dev/console, ptmx and every pty may be
+ * used, and so may every device the spec lists in linux.devices. podman and containerd send
+ * "deny all" and rely on this.
+ */
+export function withRuntimeDevices(spec: RuntimeSpec): Resources | undefined {
+  const r = spec.linux?.resources;
+  if (!r?.devices) return r;
+  const allow = (type: 'c' | 'b', major?: number, minor?: number, access = 'rwm'): DeviceRule => ({ allow: true, type, major, minor, access });
+  const defaults = [[1, 3], [1, 5], [1, 7], [1, 8], [1, 9], [5, 0], [5, 1], [5, 2]].map(([ma, mi]) => allow('c', ma, mi));
+  const listed = (spec.linux?.devices ?? []).filter((d) => d.type === 'c' || d.type === 'b' || d.type === 'u').map((d) => allow(d.type === 'b' ? 'b' : 'c', d.major, d.minor));
+  return { ...r, devices: [...r.devices, allow('c', undefined, undefined, 'm'), allow('b', undefined, undefined, 'm'), ...defaults, allow('c', 136), ...listed] };
 }
 
 /** The message callers show: podman matches "no such file or directory" / "executable file not

@@ -22,7 +22,7 @@ export async function run(_ctx: OciContext, _argv: string[]): Promise<number> {
       'async', 'atime', 'bind', 'defaults', 'dev', 'diratime', 'dirsync', 'exec', 'loud', 'mand', 'noatime', 'nodev',
       'nodiratime', 'noexec', 'nomand', 'norelatime', 'nostrictatime', 'nosuid', 'nosymfollow', 'private', 'rbind',
       'relatime', 'remount', 'ro', 'rprivate', 'rro', 'rrw', 'rshared', 'rslave', 'runbindable', 'rw', 'shared',
-      'silent', 'slave', 'strictatime', 'suid', 'sync', 'unbindable',
+      'silent', 'slave', 'strictatime', 'suid', 'sync', 'tmpcopyup', 'unbindable',
     ],
     linux: {
       namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'user', 'uts'],
