@@ -15,6 +15,7 @@
  * between the two and loses the message.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -59,6 +60,24 @@ static void unblock_all(void)
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/* Marks every descriptor from `low` on close-on-exec (close_range, or one by one without it). */
+static int cloexec_from(int low)
+{
+	if (syscall(SYS_close_range, (unsigned)low, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+		return 0;
+	DIR *d = opendir("/proc/self/fd");
+	if (!d)
+		return -1;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		int fd = atoi(de->d_name);
+		if (fd >= low && fd != dirfd(d))
+			fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC);
+	}
+	closedir(d);
+	return 0;
 }
 
 static void wait_parent(const struct plan *p)
@@ -208,6 +227,11 @@ int main(int argc, char **argv)
 	 * namespace ends every process in it. (engine-oci sets none: its containers outlive it.) */
 	if (p.pdeathsig && prctl(PR_SET_PDEATHSIG, p.pdeathsig, 0, 0, 0) < 0)
 		fail(STEP_SETSID);
+	if (p.userns) {
+		if (unshare(CLONE_NEWUSER) < 0)
+			fail(STEP_UNSHARE);
+		report(STEP_USERNS, 0, 0, 0);
+	}
 	if (p.wait_parent)
 		wait_parent(&p);
 	if (p.become_root && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
@@ -215,7 +239,8 @@ int main(int argc, char **argv)
 	join_namespaces(&p);
 	if (p.unshare_flags && unshare(p.unshare_flags) < 0)
 		fail(STEP_UNSHARE);
-	if (p.fork_after_join)
+	/* a joined PID namespace, or one just unshared: it holds the children of who made it */
+	if (p.fork_after_join || (p.unshare_flags & CLONE_NEWPID))
 		fork_into_pid_namespace();
 	if ((p.setsid || p.has_console) && setsid() < 0 && errno != EPERM)
 		fail(STEP_SETSID);
@@ -239,6 +264,11 @@ int main(int argc, char **argv)
 		fail(STEP_CWD);
 
 	const char *path = look_up(&p);
+	/* Every descriptor of the runtime closes at exec (the status pipe too, so EOF on it after
+	 * READY means the command is executing). Marked now: a seccomp profile older than
+	 * close_range(2) would refuse it later. Everything opened from here on is close-on-exec. */
+	if (cloexec_from(3 + (int)p.keep_fds) < 0)
+		fail(STEP_EXEC);
 	if (!p.no_new_privs)
 		install_seccomp(&p); /* needs CAP_SYS_ADMIN without no_new_privs: before the drop */
 
@@ -253,10 +283,6 @@ int main(int argc, char **argv)
 	if (p.no_new_privs)
 		install_seccomp(&p); /* as late as possible */
 
-	/* Every descriptor of the runtime closes at exec: status pipe included, so EOF on it after
-	 * READY means the command is executing. */
-	if (syscall(SYS_close_range, 3 + p.keep_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-		fail(STEP_EXEC);
 	signal(SIGPIPE, SIG_DFL);
 	execve(path, p.argv.v, p.env.v);
 	int err = errno;

@@ -233,7 +233,7 @@ static int make_device(int rootfd, const struct device_entry *d)
 			close(f);
 		char host[PATH_MAX], target[PATH_MAX];
 		snprintf(host, sizeof host, "%s", d->path);
-		snprintf(target, sizeof target, "%s/%s", dir, name);
+		snprintf(target, sizeof target, "/proc/self/fd/%d/%s", dirfd, name);
 		rc = f < 0 && errno != EEXIST ? -1 : mount(host, target, NULL, MS_BIND, NULL);
 	} else {
 		mode_t type = d->d.type == 'b' ? S_IFBLK : d->d.type == 'p' ? S_IFIFO : S_IFCHR;

@@ -270,6 +270,13 @@ export function compileSpec(spec: RuntimeSpec, ctx: CompileContext): Compiled {
     }
     joins.sort((a, b) => JOIN_ORDER.indexOf(a.nsType) - JOIN_ORDER.indexOf(b.nsType));
     const userns = isNew('user');
+    // With a new user namespace init makes every namespace itself, the user namespace first
+    // (runc's order): the others are then owned by it, and init keeps its capabilities.
+    let unshare = isNew('cgroup') ? CLONE.NEWCGROUP : 0;
+    if (userns) {
+      unshare |= cloneFlags & ~CLONE.NEWUSER;
+      cloneFlags = 0;
+    }
     const security = securityPlan(spec);
     const mounts = planMounts(spec, ctx, isNew('cgroup'));
     const env = proc.env ?? [];
@@ -302,7 +309,8 @@ export function compileSpec(spec: RuntimeSpec, ctx: CompileContext): Compiled {
       loopbackUp: isNew('network'),
       console: proc.terminal && ctx.consoleFd !== undefined ? { fd: ctx.consoleFd, rows: proc.consoleSize?.height ?? 0, cols: proc.consoleSize?.width ?? 0 } : undefined,
       becomeRoot: userns,
-      unshare: isNew('cgroup') ? CLONE.NEWCGROUP : 0,
+      userns,
+      unshare,
       hooks: hooksFor(spec, ctx.hookState),
       personality: linux.personality ? 0 : undefined,
       parentDeathSignal: ctx.parentDeathSignal,

@@ -130,28 +130,37 @@ export async function run(ctx: OciContext, argv: string[]): Promise<number> {
     state.startTicks = processStartTicks(init.pid);
     writeState(ctx.root, state);
     logDebug(`container ${id}: init ${init.pid} launched`);
-    // The parent's part: cgroups, then the user namespace's maps, then the runtime's hooks.
+    // The parent's part: cgroups (which a forked init inherits), the user namespace's maps.
     cgroup.join(init.pid);
-    registerMemoryAnnotations(spec, cgroup, init.pid);
     if (compiled.idMaps) {
+      await init.usernsReady;
       fs.writeFileSync(`/proc/${init.pid}/uid_map`, compiled.idMaps.uid);
       fs.writeFileSync(`/proc/${init.pid}/gid_map`, compiled.idMaps.gid);
     }
+    init.release();
+    if (init.childPid) {
+      // init made the container's PID namespace itself and forked its PID 1
+      state.pid = await init.childPid;
+      state.startTicks = processStartTicks(state.pid);
+      writeState(ctx.root, state);
+    }
+    registerMemoryAnnotations(spec, cgroup, state.pid);
     const hookState = stateJson(state, 'creating');
     runHooks(spec.hooks?.prestart, hookState, 'prestart');
     runHooks(spec.hooks?.createRuntime, hookState, 'createRuntime');
-    init.release();
     await init.ready;
     state.phase = 'created';
     writeState(ctx.root, state);
     const pidFile = str(p, 'pid-file');
-    if (pidFile) writePidFile(path.resolve(pidFile), init.pid);
+    if (pidFile) writePidFile(path.resolve(pidFile), state.pid);
     init.detach();
     return 0;
   } catch (err) {
     init?.abort();
     init?.detach();
+    if (state.pid && state.pid !== init?.pid) signalPid(state.pid);
     if (init) await waitGone(init.pid);
+    if (state.pid) await waitGone(state.pid);
     await cgroup?.remove().catch(() => false);
     fs.rmSync(dir, { recursive: true, force: true });
     if (err instanceof StartError) throw new Error(startErrorMessage(err, spec));
@@ -185,6 +194,14 @@ export function startErrorMessage(err: StartError, spec: RuntimeSpec): string {
     return `exec: "${cmd}": permission denied`;
   }
   return `container init failed at ${err.step}: ${err.errnoName}`;
+}
+
+function signalPid(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    /* gone */
+  }
 }
 
 async function waitGone(pid: number, timeoutMs = 5000): Promise<void> {
