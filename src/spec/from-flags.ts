@@ -7,7 +7,7 @@
 // profile is resolved against the final bounding set (with --cap-add SYS_ADMIN, mount is allowed).
 
 import { invalid } from '../errors.js';
-import { allCapabilities, lastCapability, type CapabilityName } from '../security/capabilities.js';
+import { allCapabilities, capabilityNumber, heldCapabilities, lastCapability, type CapabilityName } from '../security/capabilities.js';
 import { dockerProfileToOci, loadDockerProfile } from '../security/docker-profile.js';
 import { hostDevices as listHostDevices } from '../security/host-devices.js';
 import type { Device, Rlimit, RuntimeSpec } from './config.js';
@@ -43,6 +43,8 @@ export interface ContainerFlags {
 /** What buildSpec asks of the machine; tests replace parts of it. */
 export interface BuildOptions extends SeccompTarget {
   lastCap?: number;
+  /** The capabilities the runtime holds as a mask (default: this process's permitted set). */
+  heldCapabilities?: bigint;
   hostDevices?: () => Device[];
   namespaceTypeOf?: (path: string) => string;
   deviceAt?: (file: string, destination: string) => Device | undefined;
@@ -86,7 +88,11 @@ export function buildSpec(flags: ContainerFlags, rootfs: string, options: BuildO
   const proc = spec.process!;
   const linux = spec.linux!;
 
-  const caps: CapabilityName[] = flags.privileged ? allCapabilities(lastCap) : tweakCapabilities(flags.capAdd ?? [], flags.capDrop ?? [], lastCap);
+  // "Every capability" (--privileged, --cap-add ALL) is every one the runtime can give, as
+  // containerd's privileged mode takes the current process's: root in a VM may lack some.
+  const held = options.heldCapabilities ?? heldCapabilities();
+  const grantable = allCapabilities(lastCap).filter((c) => (held >> BigInt(capabilityNumber(c))) & 1n);
+  const caps: CapabilityName[] = flags.privileged ? grantable : tweakCapabilities(flags.capAdd ?? [], flags.capDrop ?? [], grantable);
   proc.capabilities = { bounding: [...caps], effective: [...caps], permitted: [...caps], inheritable: [], ambient: [] };
 
   const seccomp = opts.seccomp ?? { kind: 'default' };

@@ -34,7 +34,7 @@ const FAKE_HOST_DEVICES: Device[] = [
   { type: 'b', path: '/dev/sda', major: 8, minor: 0, fileMode: 0o660, uid: 0, gid: 6 },
   { type: 'c', path: '/dev/kvm', major: 10, minor: 232, fileMode: 0o660, uid: 0, gid: 0 },
 ];
-const opts: BuildOptions = { lastCap: 40, host: BARE_HOST, hostDevices: () => FAKE_HOST_DEVICES, kernel: { major: 6, minor: 1 }, arch: 'SCMP_ARCH_X86_64' };
+const opts: BuildOptions = { lastCap: 40, heldCapabilities: (1n << 41n) - 1n, host: BARE_HOST, hostDevices: () => FAKE_HOST_DEVICES, kernel: { major: 6, minor: 1 }, arch: 'SCMP_ARCH_X86_64' };
 const build = (flags: Partial<ContainerFlags> = {}, root = rootfs, o: BuildOptions = opts) =>
   buildSpec({ args: ['/bin/sh'], hostname: 'alpha', ...flags }, root, o);
 const message = (flags: Partial<ContainerFlags>, root = rootfs) => {
@@ -80,6 +80,18 @@ test("--cap-drop ALL then --cap-add X keeps only X; --cap-add ALL is everything 
 test('unknown capabilities are one-line errors naming the flag', (t) => {
   t.is(message({ capAdd: ['FOO'] }), '--cap-add: unknown capability "FOO"');
   t.is(message({ capDrop: ['CAP_'] }), '--cap-drop: unknown capability "CAP_"');
+});
+
+test('a runtime that lacks a capability: --privileged and --cap-add ALL give what it holds; naming the missing one is an error', (t) => {
+  const noSysResource = { ...opts, heldCapabilities: ((1n << 41n) - 1n) & ~(1n << 24n) };
+  const priv = build({ privileged: true }, rootfs, noSysResource).process!.capabilities!.bounding!;
+  t.is(priv.length, 40);
+  t.false(priv.includes('CAP_SYS_RESOURCE'));
+  t.false(build({ capAdd: ['ALL'] }, rootfs, noSysResource).process!.capabilities!.bounding!.includes('CAP_SYS_RESOURCE'));
+  t.throws(() => build({ capAdd: ['sys_resource'] }, rootfs, noSysResource), {
+    message: '--cap-add SYS_RESOURCE: the runtime does not hold CAP_SYS_RESOURCE (not in its permitted set, or unknown to this kernel), so it cannot give it',
+  });
+  t.throws(() => build({ capAdd: ['CHECKPOINT_RESTORE'] }, rootfs, { ...opts, lastCap: 37 }), { message: /--cap-add CHECKPOINT_RESTORE: the runtime does not hold/ });
 });
 
 test('seccomp follows the final capabilities: --cap-add SYS_ADMIN lets mount through', (t) => {
