@@ -166,27 +166,28 @@ function jsonErrorPlace(text: string, message: string): string {
 }
 
 /**
- * Reads and validates a profile file. Every failure is one line that names the file:
- * unreadable, not JSON, or which field breaks which rule.
+ * Reads and validates a profile file. Every failure is one line that starts with `label` (by
+ * default "seccomp profile FILE"; the CLI's flag as the user wrote it): unreadable, not JSON, or
+ * which field breaks which rule.
  */
-export function loadDockerProfile(file: string): DockerProfile {
+export function loadDockerProfile(file: string, label = `seccomp profile ${file}`): DockerProfile {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    throw new EngineError('invalid_argument', `seccomp profile ${file}: cannot read it: ${err.code ?? err.message}`);
+    throw new EngineError('invalid_argument', `${label}: cannot read it: ${err.code ?? err.message}`);
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new EngineError('invalid_argument', `seccomp profile ${file}: not valid JSON${jsonErrorPlace(text, (e as Error).message)}`);
+    throw new EngineError('invalid_argument', `${label}: not valid JSON${jsonErrorPlace(text, (e as Error).message)}`);
   }
   try {
     return readDockerProfile(json);
   } catch (e) {
-    if (e instanceof SpecError) throw new EngineError('invalid_argument', `seccomp profile ${file}: ${e.message}`);
+    if (e instanceof SpecError) throw new EngineError('invalid_argument', `${label}: ${e.message}`);
     throw e;
   }
 }
