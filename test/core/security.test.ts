@@ -320,3 +320,23 @@ e2e('the container\'s init is not dumpable until exec: no process of the contain
     await new ContainerCgroup(supervisorCgroupName(), ['pids', 'devices']).remove();
   }
 });
+
+// ---- cost -----------------------------------------------------------------------------------------
+
+e2e('the seccomp filter is compiled once per supervisor and filter, not per container (engine info)', async (t) => {
+  const sup = await Supervisor.start();
+  try {
+    const compiles = async () => (await sup.info()).seccompCompilations;
+    t.is(await compiles(), 0);
+    for (let i = 0; i < 3; i++) t.is((await sup.engine('run', `sec-cost-${i}`, await sup.linkedRootfs(), '/bin/true')).code, 0);
+    t.is(await compiles(), 1, 'three default containers, one compile');
+    t.is((await sup.engine('run', 'sec-cost-admin', await sup.linkedRootfs(), '--cap-add', 'SYS_ADMIN', '--', '/bin/true')).code, 0);
+    t.is(await compiles(), 2, 'another capability set is another filter (mount allowed)');
+    t.is((await sup.engine('run', 'sec-cost-priv', await sup.linkedRootfs(), '--privileged', '--', '/bin/true')).code, 0);
+    t.is((await sup.engine('run', 'sec-cost-again', await sup.linkedRootfs(), '/bin/true')).code, 0);
+    t.is(await compiles(), 2, 'no filter for --privileged; the default one from the cache');
+    t.regex((await sup.engine('info')).stdout, /^seccomp:\s+2 filters compiled \(each once; containers share them\)$/m);
+  } finally {
+    await sup.stop();
+  }
+});
