@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../../src/paths.js';
 import { e2eSkipReason } from '../../test/support/skip.js';
+import { hostDevices } from '../../src/security/host-devices.js';
 import { mdTable, systemLine, writeDocsSection } from '../report/docs.js';
 import { containerCosts, VARIANTS } from './containers.js';
 import { moduleCosts } from './modules.js';
@@ -42,6 +43,8 @@ async function main(): Promise<void> {
   );
   const floorTable = mdTable(['floor (timed like the CLI column)', 'median (min-max)'], Object.entries(c.floors).map(([k, s]) => [k, showStats(s)]), ['l', 'r']);
   const diff = c.socket.default.median - c.socket['--privileged'].median;
+  const filterCost = c.socket.default.median - c.socket['--security-opt seccomp=unconfined'].median;
+  const hostNodes = hostDevices().length;
   const compiles = c.compiles;
   const modules = moduleCosts(runs);
   const moduleTable = mdTable(['security module step', 'median (min-max)'], modules.map(([what, s]) => [what, showStats(s)]), ['l', 'r']);
@@ -53,7 +56,9 @@ async function main(): Promise<void> {
     '',
     floorTable,
     '',
-    `Default minus \`--privileged\`: ${ms(diff)} ms per container (socket medians; the CLI column adds Node's start-up, see the floors). ` +
+    `Socket medians: the default container took ${ms(Math.abs(diff))} ms ${diff >= 0 ? 'more' : 'less'} than a \`--privileged\` one ` +
+      `(which has no filter to install but ${hostNodes} host device nodes to create in its /dev), and ${ms(Math.abs(filterCost))} ms ` +
+      `${filterCost >= 0 ? 'more' : 'less'} than the same container without the seccomp filter. The CLI column adds Node's start-up (see the floors). ` +
       `libseccomp compilations in the supervisor (\`engine info\`): ${compiles.beforeAny} before any container, ${compiles.afterFirst} after the first, ` +
       `${compiles.atEnd} after all ${compiles.containers}: the filter is compiled once per supervisor and filter, and every later container pays only ` +
       'the cache hit in the table below.',

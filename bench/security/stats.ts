@@ -14,7 +14,7 @@ export function timeStats(ms: number[]): Stats {
   return { n: s.length, median, min: s[0], max: s[s.length - 1] };
 }
 
-const f = (x: number) => (x < 1 ? x.toFixed(3) : x < 100 ? x.toFixed(2) : x.toFixed(1));
+const f = (x: number) => (Math.abs(x) < 1 ? x.toFixed(3) : Math.abs(x) < 100 ? x.toFixed(2) : x.toFixed(1));
 
 /** "12.3 ms (10.1-15.0)" */
 export const showStats = (s: Stats) => `${f(s.median)} ms (${f(s.min)}-${f(s.max)})`;
