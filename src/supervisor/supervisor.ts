@@ -19,6 +19,7 @@ import { Container, finalState, signalName } from './container.js';
 import { EXIT_RUNTIME_FAILED, exitStatus } from '../exit-status.js';
 import { resolveRootfs, type ResolvedRootfs } from './rootfs-check.js';
 import { parseCpuList } from '../sched/cpus.js';
+import { compileCount } from '../security/seccomp-compile.js';
 
 const MIB = 1024 * 1024;
 
@@ -64,6 +65,7 @@ export class Supervisor {
       containers: { total: all.length, live: all.filter((c) => c.live).length },
       loopDelay: this.config.loopDelay?.summary() ?? null,
       rssBytes: process.memoryUsage.rss(),
+      seccompCompilations: compileCount(),
     };
   }
 
