@@ -66,7 +66,12 @@ export async function run(ctx: OciContext, argv: string[]): Promise<number> {
   try {
     c = load(ctx.root, id);
   } catch (err) {
-    if (err instanceof NotFound && force) return 0;
+    if (err instanceof NotFound && force) {
+      // A create killed between making the directory and writing its state leaves the directory
+      // alone: nothing was started yet, so removing it is all there is to do.
+      fs.rmSync(containerDir(ctx.root, id), { recursive: true, force: true });
+      return 0;
+    }
     throw err;
   }
   if ((c.status === 'running' || c.status === 'paused' || c.status === 'creating') && !force) {
