@@ -1,75 +1,81 @@
-// npm run bench:security [-- --runs N]
+// npm run bench:security [-- --runs N] [--rounds N] [--no-write]
 //
-// What the security path costs the supervisor and engine-oci, per container and per process:
-//   - importing the spec validator (engine-oci `create` pays it on every container): a fresh node
-//     per run, the import timed inside it, compared with importing zod and a module-less baseline
-//   - compiling the default seccomp profile with libseccomp (uncached: the addon called directly),
-//     and a cache hit through compileSeccomp
-//   - parseConfig of a full default spec, buildSpec from flags, securityPlan
-// Prints a table (median and range of N runs); figures are for this machine, noisy on a shared host.
+// What containment costs: whole containers through a real supervisor (containers.ts: the defaults
+// against --privileged and seccomp=unconfined, side by side in one run), and the security
+// modules' own costs (modules.ts). Prints the tables; writes bench/results/security.{md,json} and
+// the section of docs/security.md between the bench:security markers. Needs root and `make`.
+// Figures are for this machine and noisy on a shared host: compare rows of one run, not runs.
 
-import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../../src/paths.js';
-import { native } from '../../src/native/addon.js';
-import { DOCKER_DEFAULT_CAPABILITIES } from '../../src/security/capabilities.js';
-import { compileSeccomp, describeFilter } from '../../src/security/seccomp-compile.js';
-import { securityPlan } from '../../src/security/plan.js';
-import { defaultSeccomp, defaultSpec } from '../../src/spec/defaults.js';
-import { buildSpec } from '../../src/spec/from-flags.js';
-import { parseConfig } from '../../src/spec/validate.js';
+import { e2eSkipReason } from '../../test/support/skip.js';
+import { hostDevices } from '../../src/security/host-devices.js';
+import { mdTable, systemLine, writeDocsSection } from '../report/docs.js';
+import { containerCosts, VARIANTS } from './containers.js';
+import { moduleCosts } from './modules.js';
+import { ms, showStats } from './stats.js';
 
-const runsArg = process.argv.indexOf('--runs');
-const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 20;
-
-function stats(ms: number[]): string {
-  const s = [...ms].sort((a, b) => a - b);
-  const f = (x: number) => (x < 1 ? x.toFixed(3) : x.toFixed(2));
-  return `${f(s[Math.floor(s.length / 2)])} ms (${f(s[0])}-${f(s[s.length - 1])})`;
-}
-
-function time(fn: () => unknown, runs = RUNS): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    fn();
-    out.push(performance.now() - t0);
+function numberArg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(name);
+  if (i < 0) return fallback;
+  const n = Number(process.argv[i + 1]);
+  if (!Number.isInteger(n) || n < 1) {
+    process.stderr.write(`bench:security: ${name} must be a positive whole number\n`);
+    process.exit(2);
   }
-  return out;
+  return n;
 }
 
-/** Import time of `specifier` measured inside a fresh node process. */
-function importTime(specifier: string): number[] {
-  const script = `const t=performance.now();await import(${JSON.stringify(specifier)});process.stdout.write(String(performance.now()-t))`;
-  const out: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    out.push(Number(execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: REPO_ROOT, encoding: 'utf8' })));
+async function main(): Promise<void> {
+  const runs = numberArg('--runs', 20);
+  const rounds = numberArg('--rounds', 20);
+  const write = !process.argv.includes('--no-write');
+  if (e2eSkipReason) throw new Error(e2eSkipReason);
+
+  const system = systemLine();
+  const c = await containerCosts(rounds);
+  const base = c.socket.default.median;
+  const containerTable = mdTable(
+    ['`engine run ID R /bin/true`', 'CLI, as a user runs it: median (min-max)', 'over the socket (no CLI process): median (min-max)', 'socket vs default'],
+    VARIANTS.map((v) => [v.name, showStats(c.cli[v.name]), showStats(c.socket[v.name]), `${(c.socket[v.name].median / base).toFixed(2)}x`]),
+    ['l', 'r', 'r', 'r'],
+  );
+  const floorTable = mdTable(['floor (timed like the CLI column)', 'median (min-max)'], Object.entries(c.floors).map(([k, s]) => [k, showStats(s)]), ['l', 'r']);
+  const diff = c.socket.default.median - c.socket['--privileged'].median;
+  const filterCost = c.socket.default.median - c.socket['--security-opt seccomp=unconfined'].median;
+  const hostNodes = hostDevices().length;
+  const compiles = c.compiles;
+  const modules = moduleCosts(runs);
+  const moduleTable = mdTable(['security module step', 'median (min-max)'], modules.map(([what, s]) => [what, showStats(s)]), ['l', 'r']);
+
+  const md = [
+    `Run: ${system}; ${rounds} rounds of containers (variants alternating, after 2 warm-up rounds), ${runs} runs per module figure.`,
+    '',
+    containerTable,
+    '',
+    floorTable,
+    '',
+    `Socket medians: the default container took ${ms(Math.abs(diff))} ms ${diff >= 0 ? 'more' : 'less'} than a \`--privileged\` one ` +
+      `(which has no filter to install but ${hostNodes} host device nodes to create in its /dev), and ${ms(Math.abs(filterCost))} ms ` +
+      `${filterCost >= 0 ? 'more' : 'less'} than the same container without the seccomp filter. The CLI column adds Node's start-up (see the floors). ` +
+      `libseccomp compilations in the supervisor (\`engine info\`): ${compiles.beforeAny} before any container, ${compiles.afterFirst} after the first, ` +
+      `${compiles.atEnd} after all ${compiles.containers}: the filter is compiled once per supervisor and filter, and every later container pays only ` +
+      'the cache hit in the table below.',
+    '',
+    moduleTable,
+  ].join('\n');
+  process.stdout.write(`${md}\n`);
+  if (write) {
+    const out = path.join(REPO_ROOT, 'bench/results');
+    fs.mkdirSync(out, { recursive: true });
+    fs.writeFileSync(path.join(out, 'security.json'), JSON.stringify({ system, runs, containers: c, modules: Object.fromEntries(modules) }, null, 1) + '\n');
+    fs.writeFileSync(path.join(out, 'security.md'), `# bench:security\n\n${md}\n`);
+    if (!writeDocsSection(path.join(REPO_ROOT, 'docs/security.md'), 'security', md)) process.stderr.write('bench:security: docs/security.md has no bench:security markers: not updated\n');
   }
-  return out;
 }
 
-const dist = (p: string) => path.join(REPO_ROOT, 'dist', p);
-const rows: [string, string][] = [];
-rows.push(['import errors.js (one small module: the floor)', stats(importTime(dist('src/errors.js')))]);
-rows.push(['import spec/validate.js (11 modules)', stats(importTime(dist('src/spec/validate.js')))]);
-rows.push(['import spec/from-flags.js (with defaults and the profile)', stats(importTime(dist('src/spec/from-flags.js')))]);
-rows.push(['import zod (for comparison)', stats(importTime('zod'))]);
-
-const addon = native();
-const description = describeFilter(defaultSeccomp(DOCKER_DEFAULT_CAPABILITIES));
-const first = time(() => addon.compileSeccomp(description), 1);
-rows.push(['libseccomp compile of the default profile, first in the process', stats(first)]);
-rows.push([`libseccomp compile of the default profile (${addon.compileSeccomp(description).length / 8} BPF instructions)`, stats(time(() => addon.compileSeccomp(description)))]);
-compileSeccomp(defaultSeccomp(DOCKER_DEFAULT_CAPABILITIES));
-const oci = defaultSeccomp(DOCKER_DEFAULT_CAPABILITIES);
-rows.push(['compileSeccomp cache hit (describe + key + lookup)', stats(time(() => compileSeccomp(oci), RUNS * 10))]);
-
-const spec = JSON.parse(JSON.stringify(defaultSpec({ args: ['/bin/sh'], hostname: 'b', rootfs: '/r' })));
-rows.push(['parseConfig of the default spec (with its 13 seccomp rules)', stats(time(() => parseConfig(spec), RUNS * 10))]);
-rows.push(['buildSpec with no flags (defaults + profile resolution + parseConfig)', stats(time(() => buildSpec({ args: ['/bin/sh'], hostname: 'b' }, '/r'), RUNS * 10))]);
-const built = buildSpec({ args: ['/bin/sh'], hostname: 'b' }, '/r');
-rows.push(['securityPlan (masks, rlimits, cached filter)', stats(time(() => securityPlan(built), RUNS * 10))]);
-
-const width = Math.max(...rows.map((r) => r[0].length));
-console.log(`node ${process.version}, ${RUNS} runs (x10 for the in-process ones); median (min-max)`);
-for (const [what, figure] of rows) console.log(`${what.padEnd(width)}  ${figure}`);
+main().catch((err) => {
+  process.stderr.write(`bench:security: ${(err as Error).message}\n`);
+  process.exit(1);
+});

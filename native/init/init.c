@@ -7,14 +7,15 @@
  *   join namespaces -> fork into a joined PID namespace -> new session -> the root (mounts,
  *   devices, createContainer hooks, pivot_root) -> sysctls, masked and read-only paths ->
  *   hostname -> lo up -> oom_score_adj, nice, CPUs, personality, rlimits -> terminal or stdio ->
- *   cwd -> the command looked up -> seccomp (without no_new_privs) -> user and capabilities ->
- *   no_new_privs -> READY -> the start gate -> startContainer hooks -> seccomp (with
+ *   cwd -> the command looked up -> seccomp (without no_new_privs) -> READY -> the start gate ->
+ *   user and capabilities -> no_new_privs -> startContainer hooks -> seccomp (with
  *   no_new_privs) -> exec.
  * Before anything can fail after the command's lookup, the message that explains it is written
  * to the container's stderr BEFORE the step is reported, so the runtime never ends the process
  * between the two and loses the message.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -61,6 +62,24 @@ static void unblock_all(void)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
+/* Marks every descriptor from `low` on close-on-exec (close_range, or one by one without it). */
+static int cloexec_from(int low)
+{
+	if (syscall(SYS_close_range, (unsigned)low, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+		return 0;
+	DIR *d = opendir("/proc/self/fd");
+	if (!d)
+		return -1;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		int fd = atoi(de->d_name);
+		if (fd >= low && fd != dirfd(d))
+			fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC);
+	}
+	closedir(d);
+	return 0;
+}
+
 static void wait_parent(const struct plan *p)
 {
 	char c = 0;
@@ -87,6 +106,11 @@ static void join_namespaces(const struct plan *p)
  * is a child, made the runtime's own child (CLONE_PARENT) so the runtime can wait for it. */
 static void fork_into_pid_namespace(void)
 {
+	/* The child's records must follow CHILD_PID on the status pipe: it waits for EOF on this
+	 * pipe, which comes when the parent has reported and exited. */
+	int order[2];
+	if (pipe2(order, O_CLOEXEC) < 0)
+		fail(STEP_FORK);
 	long pid = syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, 0);
 	if (pid < 0)
 		fail(STEP_FORK);
@@ -94,6 +118,12 @@ static void fork_into_pid_namespace(void)
 		report(STEP_CHILD_PID, 0, 0, (int32_t)pid);
 		_exit(0);
 	}
+	close(order[1]);
+	char c;
+	ssize_t n;
+	do n = read(order[0], &c, 1);
+	while (n < 0 && errno == EINTR);
+	close(order[0]);
 }
 
 static void process_settings(const struct plan *p)
@@ -208,6 +238,11 @@ int main(int argc, char **argv)
 	 * namespace ends every process in it. (engine-oci sets none: its containers outlive it.) */
 	if (p.pdeathsig && prctl(PR_SET_PDEATHSIG, p.pdeathsig, 0, 0, 0) < 0)
 		fail(STEP_SETSID);
+	if (p.userns) {
+		if (unshare(CLONE_NEWUSER) < 0)
+			fail(STEP_UNSHARE);
+		report(STEP_USERNS, 0, 0, 0);
+	}
 	if (p.wait_parent)
 		wait_parent(&p);
 	if (p.become_root && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
@@ -215,7 +250,8 @@ int main(int argc, char **argv)
 	join_namespaces(&p);
 	if (p.unshare_flags && unshare(p.unshare_flags) < 0)
 		fail(STEP_UNSHARE);
-	if (p.fork_after_join)
+	/* a joined PID namespace, or one just unshared: it holds the children of who made it */
+	if (p.fork_after_join || (p.unshare_flags & CLONE_NEWPID))
 		fork_into_pid_namespace();
 	if ((p.setsid || p.has_console) && setsid() < 0 && errno != EPERM)
 		fail(STEP_SETSID);
@@ -239,22 +275,25 @@ int main(int argc, char **argv)
 		fail(STEP_CWD);
 
 	const char *path = look_up(&p);
+	/* Every descriptor of the runtime closes at exec (the status pipe too, so EOF on it after
+	 * READY means the command is executing). Marked now: a seccomp profile older than
+	 * close_range(2) would refuse it later. Everything opened from here on is close-on-exec. */
+	if (cloexec_from(3 + (int)p.keep_fds) < 0)
+		fail(STEP_EXEC);
 	if (!p.no_new_privs)
 		install_seccomp(&p); /* needs CAP_SYS_ADMIN without no_new_privs: before the drop */
+
+	report(STEP_READY, 0, used_chroot ? STATUS_CHROOT : 0, 0);
+	/* The gate is passed as root: runc's exec.fifo is opened through /proc/self/fd, which a
+	 * non-dumpable process may no longer do once it is another user. */
+	start_gate(&p);
 	switch_user_and_caps(&p);
 	if (p.no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		fail(STEP_NO_NEW_PRIVS);
-
-	report(STEP_READY, 0, used_chroot ? STATUS_CHROOT : 0, 0);
-	start_gate(&p);
 	run_hooks(&p, HOOK_START_CONTAINER);
 	if (p.no_new_privs)
 		install_seccomp(&p); /* as late as possible */
 
-	/* Every descriptor of the runtime closes at exec: status pipe included, so EOF on it after
-	 * READY means the command is executing. */
-	if (syscall(SYS_close_range, 3 + p.keep_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-		fail(STEP_EXEC);
 	signal(SIGPIPE, SIG_DFL);
 	execve(path, p.argv.v, p.env.v);
 	int err = errno;

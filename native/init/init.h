@@ -89,6 +89,7 @@ struct plan {
 	int pdeathsig;
 	int unshare_flags;
 	uint32_t wait_fd;
+	int userns;
 };
 
 /* plan.c */

@@ -2,6 +2,7 @@
  * device nodes (every destination resolved inside the root), then pivot_root; after it, masked
  * and read-only paths, sysctls and a read-only root. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -80,6 +81,73 @@ static int remount_bind(const char *target, unsigned long flags, int recursive)
 	return mount(NULL, target, NULL, MS_BIND | MS_REMOUNT | want | locked_flags(target), NULL);
 }
 
+/* Copies the tree under sfd into dfd (files, directories, links, nodes; modes and owners). */
+static int copy_tree(int sfd, int dfd)
+{
+	int dup_fd = dup(sfd);
+	if (dup_fd < 0)
+		return -1;
+	DIR *d = fdopendir(dup_fd);
+	if (!d) {
+		close(dup_fd);
+		return -1;
+	}
+	struct dirent *de;
+	int rc = 0;
+	while (rc == 0 && (de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		struct stat st;
+		if (fstatat(sfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			rc = -1;
+			break;
+		}
+		if (S_ISDIR(st.st_mode)) {
+			int s2 = -1, d2 = -1;
+			rc = mkdirat(dfd, de->d_name, st.st_mode & 07777);
+			if (rc == 0 && (s2 = openat(sfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+				rc = -1;
+			if (rc == 0 && (d2 = openat(dfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+				rc = -1;
+			if (rc == 0)
+				rc = copy_tree(s2, d2);
+			if (s2 >= 0) close(s2);
+			if (d2 >= 0) close(d2);
+		} else if (S_ISREG(st.st_mode)) {
+			int in = openat(sfd, de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+			int out = in < 0 ? -1 : openat(dfd, de->d_name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, st.st_mode & 07777);
+			char buf[65536];
+			ssize_t n = 0;
+			while (out >= 0 && (n = read(in, buf, sizeof buf)) > 0)
+				if (write_all(out, buf, (size_t)n) < 0) {
+					n = -1;
+					break;
+				}
+			if (in < 0 || out < 0 || n < 0)
+				rc = -1;
+			if (in >= 0) close(in);
+			if (out >= 0) close(out);
+		} else if (S_ISLNK(st.st_mode)) {
+			char target[PATH_MAX];
+			ssize_t n = readlinkat(sfd, de->d_name, target, sizeof target - 1);
+			if (n < 0)
+				rc = -1;
+			else {
+				target[n] = 0;
+				rc = symlinkat(target, dfd, de->d_name);
+			}
+		} else {
+			rc = mknodat(dfd, de->d_name, st.st_mode, st.st_rdev);
+		}
+		if (rc == 0)
+			rc = fchownat(dfd, de->d_name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW);
+	}
+	int err = errno;
+	closedir(d);
+	errno = err;
+	return rc;
+}
+
 static int do_mount(int rootfd, const struct mount_entry *e)
 {
 	char target[64];
@@ -90,16 +158,48 @@ static int do_mount(int rootfd, const struct mount_entry *e)
 		return -1;
 	fd_path(target, sizeof target, dfd);
 	int rc;
-	if (is_bind) {
-		rc = mount(e->source, target, NULL, MS_BIND | (e->m.flags & MS_REC), NULL);
-		if (rc == 0)
-			rc = remount_bind(target, e->m.flags & ~(unsigned long)(MS_BIND | MS_REC), (e->m.pm & PM_RECURSIVE) != 0);
-	} else {
-		rc = mount(e->source, target, e->fstype, e->m.flags, *e->data ? e->data : NULL);
+	int below = -1; /* tmpcopyup: the directory the tmpfs covers, still readable through this */
+	if (e->m.pm & PM_COPYUP) {
+		below = open(target, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (below < 0) {
+			close(dfd);
+			return -1;
+		}
 	}
+	if (is_bind)
+		rc = mount(e->source, target, NULL, MS_BIND | (e->m.flags & MS_REC), NULL);
+	else
+		rc = mount(e->source, target, e->fstype, e->m.flags, *e->data ? e->data : NULL);
+	int err = errno;
+	close(dfd);
+	if (rc == 0 && below >= 0) {
+		int top = open_in_root(rootfd, e->dest, (e->m.pm & PM_BENEATH) != 0, 0, 0, 0);
+		char path[64];
+		fd_path(path, sizeof path, top);
+		int topdir = top < 0 ? -1 : open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		struct stat st;
+		rc = topdir < 0 || fstat(below, &st) < 0 || fchmod(topdir, st.st_mode & 07777) < 0 || fchown(topdir, st.st_uid, st.st_gid) < 0 ? -1 : copy_tree(below, topdir);
+		err = errno;
+		if (topdir >= 0) close(topdir);
+		if (top >= 0) close(top);
+	}
+	if (below >= 0)
+		close(below);
+	if (rc < 0 || (!is_bind && !e->m.propagation)) {
+		errno = err;
+		return rc;
+	}
+	/* The descriptor named the directory under the new mount: what follows (a read-only remount,
+	 * propagation) is for the mount itself, reached by resolving the path again. */
+	dfd = open_in_root(rootfd, e->dest, (e->m.pm & PM_BENEATH) != 0, 0, 0, 0);
+	if (dfd < 0)
+		return -1;
+	fd_path(target, sizeof target, dfd);
+	if (is_bind)
+		rc = remount_bind(target, e->m.flags & ~(unsigned long)(MS_BIND | MS_REC), (e->m.pm & PM_RECURSIVE) != 0);
 	if (rc == 0 && e->m.propagation)
 		rc = mount(NULL, target, NULL, e->m.propagation, NULL);
-	int err = errno;
+	err = errno;
 	close(dfd);
 	errno = err;
 	return rc;
@@ -133,7 +233,7 @@ static int make_device(int rootfd, const struct device_entry *d)
 			close(f);
 		char host[PATH_MAX], target[PATH_MAX];
 		snprintf(host, sizeof host, "%s", d->path);
-		snprintf(target, sizeof target, "%s/%s", dir, name);
+		snprintf(target, sizeof target, "/proc/self/fd/%d/%s", dirfd, name);
 		rc = f < 0 && errno != EEXIST ? -1 : mount(host, target, NULL, MS_BIND, NULL);
 	} else {
 		mode_t type = d->d.type == 'b' ? S_IFBLK : d->d.type == 'p' ? S_IFIFO : S_IFCHR;

@@ -205,6 +205,7 @@ static int record(struct plan *p, uint16_t tag, const unsigned char *b, uint32_t
 	case T_BECOME_ROOT: p->become_root = 1; return 0;
 	case T_PARENT_DEATH_SIGNAL: if (len != 4) return -1; p->pdeathsig = (int)u32(b); return 0;
 	case T_UNSHARE: if (len != 4) return -1; p->unshare_flags = (int)u32(b); return 0;
+	case T_USERNS: p->userns = 1; return 0;
 	default:
 		return -1; /* an unknown record is a runtime/init version mismatch */
 	}

@@ -60,6 +60,10 @@ enum plan_tag {
 	T_KEEP_FDS = 36,       /* u32 n: fds 3 .. 3+n-1 are passed to the command (--preserve-fds) */
 	T_BECOME_ROOT = 38,    /* empty: setresuid/setresgid(0) first (in a new user namespace, once mapped) */
 	T_PARENT_DEATH_SIGNAL = 39, /* u32 signal: sent to the container when the runtime dies (supervisor) */
+	T_USERNS = 41,         /* empty: unshare(CLONE_NEWUSER) first and report STEP_USERNS, so the
+	                          parent can write the id maps before init waits for it (a user
+	                          namespace made by clone would exec engine-init unmapped, and lose
+	                          its capabilities at that exec) */
 	T_UNSHARE = 40,        /* u32 CLONE_NEW* flags: unshared after the parent's part and the joins
 	                          (a cgroup namespace rooted at the container's cgroups, which the
 	                          parent has put init in by then) */
@@ -74,7 +78,7 @@ enum plan_mount_flags {
 	PM_RECURSIVE = 1 << 1,    /* rbind / recursive read-only */
 	PM_DEST_FILE = 1 << 2,    /* the mount point is a file (the source is not a directory) */
 	PM_BENEATH = 1 << 3,      /* refuse a destination that leaves the root through a symlink */
-	PM_CGROUP_V1 = 1 << 4,    /* reserved */
+	PM_COPYUP = 1 << 4,       /* tmpcopyup: a tmpfs starts with a copy of what it covers */
 };
 
 struct plan_mount {
@@ -139,6 +143,7 @@ enum init_step {
 	STEP_CGROUP = 32,
 	STEP_UNSHARE = 33,
 	STEP_CHILD_PID = 100,
+	STEP_USERNS = 101,
 };
 
 /* Exit codes of a process that never ran its command (src/exit-status.ts). */

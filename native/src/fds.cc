@@ -3,6 +3,9 @@
 #include "addon.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <string>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -25,8 +28,33 @@ Napi::Value PeerCred(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// mkfifo(path, mode): a FIFO (runc's exec.fifo). Throws with the errno.
+Napi::Value Mkfifo(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string path = info[0].ToString().Utf8Value();
+  if (mkfifo(path.c_str(), static_cast<mode_t>(info[1].ToNumber().Uint32Value())) < 0) {
+    ErrnoError(env, errno, "mkfifo").ThrowAsJavaScriptException();
+  }
+  return env.Undefined();
+}
+
+// openPath(path) -> an O_PATH | O_CLOEXEC descriptor (a handle on a file without opening it:
+// the exec.fifo, which engine-init opens for writing through /proc/self/fd).
+Napi::Value OpenPath(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string path = info[0].ToString().Utf8Value();
+  int fd = open(path.c_str(), O_PATH | O_CLOEXEC);
+  if (fd < 0) {
+    ErrnoError(env, errno, "open(O_PATH)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  return Napi::Number::New(env, fd);
+}
+
 }  // namespace
 
 void InitFds(Napi::Env env, Napi::Object exports) {
+  exports.Set("mkfifo", Napi::Function::New(env, Mkfifo));
+  exports.Set("openPath", Napi::Function::New(env, OpenPath));
   exports.Set("peerCred", Napi::Function::New(env, PeerCred));
 }

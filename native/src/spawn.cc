@@ -380,7 +380,7 @@ Napi::Value StepName(const Napi::CallbackInfo& info) {
     STEP(STEP_NO_NEW_PRIVS, "no_new_privs") STEP(STEP_SECCOMP, "seccomp") STEP(STEP_GATE, "start-gate")
     STEP(STEP_EXEC, "exec") STEP(STEP_LOOPBACK, "loopback") STEP(STEP_OOM_SCORE, "oom_score_adj")
     STEP(STEP_FORK, "fork") STEP(STEP_HOOK, "hook") STEP(STEP_PERSONALITY, "personality")
-    STEP(STEP_CGROUP, "cgroup") STEP(STEP_UNSHARE, "unshare")
+    STEP(STEP_CGROUP, "cgroup") STEP(STEP_UNSHARE, "unshare") STEP(STEP_USERNS, "userns")
 #undef STEP
     default: return Napi::String::New(info.Env(), "unknown");
   }

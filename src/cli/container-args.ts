@@ -12,6 +12,9 @@ const VALUE_FLAGS = [
   '--cap-add', '--cap-drop', '--security-opt', '--network', '--device', '--pids-limit', '--ulimit', '--user', '-u',
 ];
 
+/** The verb's own switches (no value): engine's wherever they stand, as the value flags are. */
+const SWITCHES = ['--privileged', '--read-only'];
+
 export function preprocess(args: string[]): string[] {
   const own: string[] = [];
   const operands: string[] = [];
@@ -29,6 +32,10 @@ export function preprocess(args: string[]): string[] {
       if (name !== a) own.push(a);
       else if (i + 1 < args.length) own.push(`${a}=${args[++i]}`);
       else own.push(a); // commander reports the missing value
+      continue;
+    }
+    if (SWITCHES.includes(a)) {
+      own.push(a);
       continue;
     }
     if (!commandSeen && a.startsWith('-') && a !== '-') {

@@ -52,6 +52,9 @@ export interface FdioAddon {
   pipe(): [number, number];
   closeFd(fd: number): void;
   peerCred(fd: number): { pid: number; uid: number; gid: number };
+  mkfifo(path: string, mode: number): void;
+  /** an O_PATH | O_CLOEXEC descriptor of the file */
+  openPath(path: string): number;
   setPipeSize(fd: number, bytes: number): number;
   setNonblock(fd: number, on?: boolean): void;
   /** bytes read, 0 at EOF, or -errno */

@@ -92,6 +92,8 @@ export interface SupervisorInfo {
   /** event-loop delay in ms (perf_hooks.monitorEventLoopDelay) since start or the last reset */
   loopDelay: { p50Ms: number | null; p99Ms: number | null; maxMs: number | null; meanMs: number | null; samples: number; sinceMs: number } | null;
   rssBytes: number;
+  /** libseccomp compilations so far: one per distinct filter, not per container (seccomp-compile.ts) */
+  seccompCompilations: number;
 }
 
 export interface ErrorReply {

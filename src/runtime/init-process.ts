@@ -9,11 +9,12 @@ import os from 'node:os';
 import { EXIT_RUNTIME_FAILED, startFailureStatus } from '../exit-status.js';
 import { native, type ExitInfo } from '../native/addon.js';
 import { INIT_PATH } from '../paths.js';
-import { encodePlan, GATE, type InitPlan } from './plan.js';
+import { CLONE, encodePlan, GATE, type InitPlan } from './plan.js';
 import { StartError, type RootMode } from './types.js';
 
 const STEP_READY = 0;
 const STEP_CHILD_PID = 100;
+const STEP_USERNS = 101;
 const STEP_MOUNT = 6;
 const STATUS_CHROOT = 1;
 
@@ -123,8 +124,11 @@ export class InitProcess {
   private statusSock: net.Socket | null = null;
   readonly ready: Promise<{ rootMode: RootMode }>;
   readonly exited: Promise<ExitInfo>;
-  /** with plan.forkAfterJoin: the host pid of the process that runs the command */
+  /** with plan.forkAfterJoin (or a new PID namespace made by init): the host pid of the process
+   *  that runs the command */
   readonly childPid: Promise<number> | null;
+  /** with plan.userns: init is in its new user namespace, waiting for the id maps */
+  readonly usernsReady: Promise<void> | null;
 
   constructor(
     private readonly opts: LaunchOptions,
@@ -149,15 +153,20 @@ export class InitProcess {
         });
       });
     }
-    this.childPid = opts.plan.forkAfterJoin
-      ? this.nextRecord().then((rec) => {
-          if (!rec) throw new StartError('fork', 'the process ended before it forked', EXIT_RUNTIME_FAILED);
-          if (rec.readInt32LE(0) !== STEP_CHILD_PID) throw this.toStartError(rec);
-          return rec.readInt32LE(12);
-        })
-      : null;
+    // The records come in this order: USERNS (with plan.userns), CHILD_PID (when init forks),
+    // then READY, or the step that failed instead of any of them.
+    const expect = (step: number, what: string) => async () => {
+      const rec = await this.nextRecord();
+      if (!rec) throw new StartError(what, 'the process ended before it got there', EXIT_RUNTIME_FAILED);
+      if (rec.readInt32LE(0) !== step) throw this.toStartError(rec);
+      return rec.readInt32LE(12);
+    };
+    this.usernsReady = opts.plan.userns ? expect(STEP_USERNS, 'userns')().then(() => {}) : null;
+    this.usernsReady?.catch(() => {});
+    const forks = opts.plan.forkAfterJoin || ((opts.plan.unshare ?? 0) & CLONE.NEWPID) !== 0;
+    this.childPid = forks ? (this.usernsReady ?? Promise.resolve()).then(expect(STEP_CHILD_PID, 'fork')) : null;
     this.childPid?.catch(() => {});
-    this.ready = (this.childPid ?? Promise.resolve(0)).then(async () => {
+    this.ready = (this.childPid ?? this.usernsReady ?? Promise.resolve(0)).then(async () => {
       const rec = await this.nextRecord();
       if (!rec) throw new StartError('setup', 'the container process ended before it was ready', EXIT_RUNTIME_FAILED);
       if (rec.readInt32LE(0) !== STEP_READY) throw this.toStartError(rec);

@@ -38,7 +38,7 @@ export const CLONE = {
 } as const;
 
 /** plan.h enum plan_mount_flags */
-export const PM = { BIND_RO: 1, RECURSIVE: 2, DEST_FILE: 4, BENEATH: 8 } as const;
+export const PM = { BIND_RO: 1, RECURSIVE: 2, DEST_FILE: 4, BENEATH: 8, COPYUP: 16 } as const;
 
 export const GATE = { NONE: 0, PIPE: 1, FIFO: 2 } as const;
 export const HOOK_PHASE = { createContainer: 1, startContainer: 2 } as const;
@@ -133,8 +133,11 @@ export interface InitPlan {
   keepFds?: number;
   /** a signal for the container when the runtime that made it dies (the supervisor: SIGKILL) */
   parentDeathSignal?: number;
-  /** CLONE_NEW* flags to unshare once the parent's part is done (a cgroup namespace) */
+  /** CLONE_NEW* flags to unshare once the parent's part is done (a cgroup namespace; with a user
+   *  namespace, all the new ones: a new PID namespace then forks, as a joined one does) */
   unshare?: number;
+  /** unshare a user namespace first and report it, for the parent to write the id maps */
+  userns?: boolean;
 }
 
 const T = {
@@ -142,7 +145,7 @@ const T = {
   NO_NEW_PRIVS: 10, SECCOMP: 11, RLIMIT: 12, NICE: 13, CPUS: 14, OOM_SCORE_ADJ: 15, MOUNT: 16, MASKED_PATH: 17,
   READONLY_PATH: 18, DEVICE: 19, SYSCTL: 20, JOIN_NS: 21, ROOT_READONLY: 22, ROOT_PROPAGATION: 23, NO_PIVOT: 24,
   SETSID: 25, LOOPBACK_UP: 26, CONSOLE: 27, STDIO: 28, START_GATE: 29, WAIT_PARENT: 30, FORK: 31, STATUS_FD: 32,
-  DEV_TMPFS: 33, HOOK: 34, PERSONALITY: 35, KEEP_FDS: 36, BECOME_ROOT: 38, PARENT_DEATH_SIGNAL: 39, UNSHARE: 40,
+  DEV_TMPFS: 33, HOOK: 34, PERSONALITY: 35, KEEP_FDS: 36, BECOME_ROOT: 38, PARENT_DEATH_SIGNAL: 39, UNSHARE: 40, USERNS: 41,
 } as const;
 
 class Writer {
@@ -242,5 +245,6 @@ export function encodePlan(p: InitPlan): Buffer {
   if (p.keepFds) w.record(T.KEEP_FDS, u32s(p.keepFds));
   if (p.parentDeathSignal) w.record(T.PARENT_DEATH_SIGNAL, u32s(p.parentDeathSignal));
   if (p.unshare) w.record(T.UNSHARE, u32s(p.unshare));
+  if (p.userns) w.record(T.USERNS);
   return w.done();
 }

@@ -60,6 +60,25 @@ export function lastCapability(): number {
   return cachedLastCap;
 }
 
+let cachedHeld: bigint | undefined;
+
+/**
+ * The capabilities this process may pass on (its permitted set): capset(2) can only keep or drop, so
+ * a container can be given no more than these. Root on a host or in a VM that withholds some (this
+ * project's VMs withhold CAP_SYS_RESOURCE) holds fewer than the kernel knows.
+ */
+export function heldCapabilities(): bigint {
+  if (cachedHeld === undefined) {
+    try {
+      const m = /^CapPrm:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+      cachedHeld = m ? BigInt(`0x${m[1]}`) : (1n << 64n) - 1n;
+    } catch {
+      cachedHeld = (1n << 64n) - 1n; // no /proc: assume everything, and let capset say otherwise
+    }
+  }
+  return cachedHeld;
+}
+
 /** Every capability this kernel knows, in number order. */
 export function allCapabilities(lastCap = lastCapability()): CapabilityName[] {
   return CAPABILITIES.slice(0, Math.min(lastCap, CAPABILITIES.length - 1) + 1);

@@ -7,7 +7,7 @@
 // moby's profiles/seccomp: all includes.caps must be held, any excludes.caps held drops the rule,
 // arches compare with the Go name of the running architecture, archMap picks the native entry.
 
-import { readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { isCapabilityName, type CapabilityName } from './capabilities.js';
 import { nativeSeccompArch, type SeccompAction, type SeccompArch, type SeccompFlag } from './seccomp-names.js';
@@ -165,28 +165,48 @@ function jsonErrorPlace(text: string, message: string): string {
   return ` at line ${line} column ${before.length - before.lastIndexOf('\n')}`;
 }
 
+const MAX_PROFILE_BYTES = 4 << 20; // Docker's default profile is ~20 KiB
+
 /**
- * Reads and validates a profile file. Every failure is one line that names the file:
- * unreadable, not JSON, or which field breaks which rule.
+ * A profile file's text. The supervisor reads it on a client's word: a FIFO there would block its
+ * event loop in open() and /dev/zero would never end, so it is opened non-blocking and only a
+ * regular file of bounded size is read.
  */
-export function loadDockerProfile(file: string): DockerProfile {
+function readProfileFile(file: string): string {
+  const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new Error('not a regular file');
+    if (st.size > MAX_PROFILE_BYTES) throw new Error(`larger than ${MAX_PROFILE_BYTES} bytes`);
+    return readFileSync(fd, 'utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Reads and validates a profile file. Every failure is one line that starts with `label` (by
+ * default "seccomp profile FILE"; the CLI's flag as the user wrote it): unreadable, not JSON, or
+ * which field breaks which rule.
+ */
+export function loadDockerProfile(file: string, label = `seccomp profile ${file}`): DockerProfile {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readProfileFile(file);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    throw new EngineError('invalid_argument', `seccomp profile ${file}: cannot read it: ${err.code ?? err.message}`);
+    throw new EngineError('invalid_argument', `${label}: cannot read it: ${err.code ?? err.message}`);
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new EngineError('invalid_argument', `seccomp profile ${file}: not valid JSON${jsonErrorPlace(text, (e as Error).message)}`);
+    throw new EngineError('invalid_argument', `${label}: not valid JSON${jsonErrorPlace(text, (e as Error).message)}`);
   }
   try {
     return readDockerProfile(json);
   } catch (e) {
-    if (e instanceof SpecError) throw new EngineError('invalid_argument', `seccomp profile ${file}: ${e.message}`);
+    if (e instanceof SpecError) throw new EngineError('invalid_argument', `${label}: ${e.message}`);
     throw e;
   }
 }

@@ -6,7 +6,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { cgroupLayout } from '../cgroups/hierarchies.js';
+import { cgroupLayout, UNIFIED } from '../cgroups/hierarchies.js';
 import { invalid } from '../errors.js';
 import { native } from '../native/addon.js';
 import type { FdMap } from '../runtime/init-process.js';
@@ -48,6 +48,8 @@ export interface ParsedMountOptions {
   flags: number;
   propagation: number;
   recursiveRo: boolean;
+  /** tmpcopyup (runc, crun): a tmpfs that starts with a copy of the directory it covers */
+  copyUp: boolean;
   data: string[];
 }
 
@@ -55,6 +57,7 @@ export function parseMountOptions(options: string[] = []): ParsedMountOptions {
   let flags = 0;
   let propagation = 0;
   let recursiveRo = false;
+  let copyUp = false;
   const data: string[] = [];
   for (const o of options) {
     if (o in FLAG_OPTIONS) {
@@ -67,13 +70,15 @@ export function parseMountOptions(options: string[] = []): ParsedMountOptions {
       recursiveRo = true;
     } else if (o === 'rrw') {
       flags &= ~MS.RDONLY;
-    } else if (o === 'tmpcopyup' || o === 'idmap' || o === 'ridmap') {
+    } else if (o === 'tmpcopyup') {
+      copyUp = true;
+    } else if (o === 'idmap' || o === 'ridmap') {
       throw invalid(`mount option "${o}" is not supported by engine`);
     } else {
       data.push(o);
     }
   }
-  return { flags, propagation, recursiveRo, data };
+  return { flags, propagation, recursiveRo, copyUp, data };
 }
 
 export interface CompileContext {
@@ -129,7 +134,10 @@ function cgroupMounts(m: Mount, parsed: ParsedMountOptions, ctx: CompileContext,
   const isV2 = layout.version === 2;
   // In a cgroup namespace only the hierarchies matter (each mount shows the namespace's root);
   // outside one, the container's own directories are bound in.
-  const dirs = newCgroupNs && layout.version === 1 ? layout.hierarchies.map((h) => ({ controllers: h.controllers, dir: '' })) : (ctx.cgroupDirs ?? []);
+  // A hybrid host's controller-less cgroup2 tree is not shown, as runc does not show it.
+  const dirs = (newCgroupNs && layout.version === 1 ? layout.hierarchies.map((h) => ({ controllers: h.controllers, dir: '' })) : (ctx.cgroupDirs ?? [])).filter(
+    (d) => layout.version === 2 || !d.controllers.includes(UNIFIED),
+  );
   if (isV2 && newCgroupNs) {
     return [{ source: 'cgroup2', destination: m.destination, type: 'cgroup2', flags: base | (ro ? MS.RDONLY : 0), propagation: 0, pm: 0, data: '' }];
   }
@@ -137,7 +145,8 @@ function cgroupMounts(m: Mount, parsed: ParsedMountOptions, ctx: CompileContext,
   if (isV2) return [{ source: dirs[0].dir, destination: m.destination, type: 'bind', flags: MS.BIND | base | (ro ? MS.RDONLY : 0), propagation: 0, pm: 0, data: '' }];
   const out: PlanMount[] = [{ source: 'tmpfs', destination: m.destination, type: 'tmpfs', flags: base, propagation: 0, pm: 0, data: 'mode=755' }];
   for (const d of dirs) {
-    const destination = `${m.destination}/${d.controllers.join(',')}`;
+    // a named hierarchy shows under its name, as runc mounts it: name=systemd at .../systemd
+    const destination = `${m.destination}/${d.controllers.map((c) => c.replace(/^name=/, '')).join(',')}`;
     // In a cgroup namespace the hierarchy mounts show the namespace's root, which is the container's
     // cgroup; outside one, the container's directory is bound in.
     out.push(
@@ -160,7 +169,7 @@ function planMounts(spec: RuntimeSpec, ctx: CompileContext, newCgroupNs: boolean
       continue;
     }
     let flags = parsed.flags;
-    let pm = ctx.strictDestinations ? PM.BENEATH : 0;
+    let pm = (ctx.strictDestinations ? PM.BENEATH : 0) | (parsed.copyUp && type === 'tmpfs' ? PM.COPYUP : 0);
     let source = m.source ?? type;
     if (type === 'bind' || type === 'rbind' || flags & MS.BIND) {
       flags |= MS.BIND;
@@ -265,6 +274,13 @@ export function compileSpec(spec: RuntimeSpec, ctx: CompileContext): Compiled {
     }
     joins.sort((a, b) => JOIN_ORDER.indexOf(a.nsType) - JOIN_ORDER.indexOf(b.nsType));
     const userns = isNew('user');
+    // With a new user namespace init makes every namespace itself, the user namespace first
+    // (runc's order): the others are then owned by it, and init keeps its capabilities.
+    let unshare = isNew('cgroup') ? CLONE.NEWCGROUP : 0;
+    if (userns) {
+      unshare |= cloneFlags & ~CLONE.NEWUSER;
+      cloneFlags = 0;
+    }
     const security = securityPlan(spec);
     const mounts = planMounts(spec, ctx, isNew('cgroup'));
     const env = proc.env ?? [];
@@ -297,7 +313,8 @@ export function compileSpec(spec: RuntimeSpec, ctx: CompileContext): Compiled {
       loopbackUp: isNew('network'),
       console: proc.terminal && ctx.consoleFd !== undefined ? { fd: ctx.consoleFd, rows: proc.consoleSize?.height ?? 0, cols: proc.consoleSize?.width ?? 0 } : undefined,
       becomeRoot: userns,
-      unshare: isNew('cgroup') ? CLONE.NEWCGROUP : 0,
+      userns,
+      unshare,
       hooks: hooksFor(spec, ctx.hookState),
       personality: linux.personality ? 0 : undefined,
       parentDeathSignal: ctx.parentDeathSignal,
@@ -313,4 +330,61 @@ export function compileSpec(spec: RuntimeSpec, ctx: CompileContext): Compiled {
     for (const fd of openedFds) fs.closeSync(fd);
     throw err;
   }
+}
+
+export interface ExecContext {
+  fds: FdMap;
+  /** a pidfd (in fds numbering) of the container's init: its namespaces are joined */
+  initPidfd: number;
+  /** CLONE_NEW* flags of the namespaces to join (the user namespace only when it is not ours) */
+  joinFlags: number;
+  consoleFd?: number;
+}
+
+/**
+ * A process to run inside a running container (engine exec, engine-oci exec): no root to set up,
+ * every namespace of the container's init joined at once through its pidfd, then a fork into its
+ * PID namespace; the container's security (capabilities, seccomp, no_new_privs) as the process
+ * spec says (by default the container's own).
+ */
+export function compileExec(spec: RuntimeSpec, ctx: ExecContext): Compiled {
+  const proc = spec.process;
+  if (!proc || proc.args.length === 0) throw invalid('the process needs args');
+  const security = securityPlan(spec);
+  const env = proc.env ?? [];
+  const plan: Omit<InitPlan, 'statusFd' | 'gate'> = {
+    rootfs: '',
+    argv: proc.args,
+    env,
+    candidates: commandCandidates(proc.args[0], env),
+    cwd: proc.cwd || '/',
+    user: { uid: security.uid, gid: security.gid, umask: security.umask, groups: security.additionalGids },
+    caps: proc.capabilities ? security.capabilities : undefined,
+    noNewPrivileges: security.noNewPrivileges,
+    seccomp: security.seccomp ? { flags: security.seccomp.flags, filter: security.seccomp.program } : undefined,
+    rlimits: security.rlimits,
+    oomScoreAdj: security.oomScoreAdj,
+    joins: [{ type: ctx.joinFlags, fd: ctx.initPidfd }],
+    forkAfterJoin: true,
+    setsid: true,
+    console: proc.terminal && ctx.consoleFd !== undefined ? { fd: ctx.consoleFd, rows: proc.consoleSize?.height ?? 0, cols: proc.consoleSize?.width ?? 0 } : undefined,
+  };
+  return { plan, cloneFlags: 0, openedFds: [], mountNames: [], idMaps: null };
+}
+
+/** The CLONE_NEW* flags of every namespace of `pid` that differs from this process's own. */
+export function namespacesToJoin(pid: number): number {
+  let flags = 0;
+  const types: Array<[string, number]> = [
+    ['mnt', CLONE.NEWNS], ['pid', CLONE.NEWPID], ['net', CLONE.NEWNET], ['ipc', CLONE.NEWIPC],
+    ['uts', CLONE.NEWUTS], ['cgroup', CLONE.NEWCGROUP], ['user', CLONE.NEWUSER],
+  ];
+  for (const [name, flag] of types) {
+    try {
+      if (fs.readlinkSync(`/proc/${pid}/ns/${name}`) !== fs.readlinkSync(`/proc/self/ns/${name}`)) flags |= flag;
+    } catch {
+      /* a kernel without that namespace type */
+    }
+  }
+  return flags;
 }

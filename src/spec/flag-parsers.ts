@@ -2,7 +2,7 @@
 // error that starts with the flag. buildSpec (from-flags.ts) applies what they return.
 
 import { invalid } from '../errors.js';
-import { allCapabilities, canonicalCapability, DOCKER_DEFAULT_CAPABILITIES, type CapabilityName } from '../security/capabilities.js';
+import { canonicalCapability, DOCKER_DEFAULT_CAPABILITIES, type CapabilityName } from '../security/capabilities.js';
 import { deviceAt } from '../security/host-devices.js';
 import { namespaceTypeOf } from '../security/namespace-file.js';
 import { RLIMIT_TYPES, RLIM_INFINITY, type Device, type DeviceRule, type Rlimit } from './config.js';
@@ -25,13 +25,17 @@ function capNames(flag: string, values: string[]): { names: CapabilityName[]; al
 /**
  * The capability set after --cap-add/--cap-drop, as Docker computes it: `--cap-add ALL` is every
  * capability minus the drops; `--cap-drop ALL` keeps only the adds; otherwise the defaults minus
- * the drops plus the adds (so adding and dropping the same one keeps it).
+ * the drops plus the adds (so adding and dropping the same one keeps it). `grantable` is "every
+ * capability": those the kernel knows and the runtime holds; naming one outside it is an error
+ * here rather than an EPERM from capset in the container's child.
  */
-export function tweakCapabilities(add: string[], drop: string[], lastCap: number): CapabilityName[] {
+export function tweakCapabilities(add: string[], drop: string[], grantable: readonly CapabilityName[]): CapabilityName[] {
   const adds = capNames('--cap-add', add);
   const drops = capNames('--cap-drop', drop);
+  const missing = adds.names.find((c) => !grantable.includes(c));
+  if (missing) throw invalid(`--cap-add ${missing.slice(4)}: the runtime does not hold ${missing} (not in its permitted set, or unknown to this kernel), so it cannot give it`);
   let caps: CapabilityName[];
-  if (adds.all) caps = allCapabilities(lastCap).filter((c) => !drops.names.includes(c));
+  if (adds.all) caps = grantable.filter((c) => !drops.names.includes(c));
   else if (drops.all) caps = adds.names;
   else caps = [...DOCKER_DEFAULT_CAPABILITIES.filter((c) => !drops.names.includes(c)), ...adds.names];
   return [...new Set(caps)];

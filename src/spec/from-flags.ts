@@ -7,15 +7,16 @@
 // profile is resolved against the final bounding set (with --cap-add SYS_ADMIN, mount is allowed).
 
 import { invalid } from '../errors.js';
-import { allCapabilities, lastCapability, type CapabilityName } from '../security/capabilities.js';
+import { allCapabilities, capabilityNumber, heldCapabilities, lastCapability, type CapabilityName } from '../security/capabilities.js';
 import { dockerProfileToOci, loadDockerProfile } from '../security/docker-profile.js';
 import { hostDevices as listHostDevices } from '../security/host-devices.js';
-import type { Device, Rlimit, RuntimeSpec } from './config.js';
+import { RLIM_INFINITY, type Device, type Rlimit, type RlimitType, type RuntimeSpec } from './config.js';
 import { CGROUP_DESTINATION, defaultSeccomp, defaultSpec, SYSFS_DESTINATION, type SeccompTarget } from './defaults.js';
 import {
   parseDevice, parseNetwork, parsePidsLimit, parseSecurityOpts, parseUlimit, tweakCapabilities, type DeviceGrant,
 } from './flag-parsers.js';
 import type { HostFeatures } from './host.js';
+import { ownHardLimits } from './own-limits.js';
 import { resolveUser } from './users.js';
 import { parseConfig } from './validate.js';
 
@@ -43,6 +44,10 @@ export interface ContainerFlags {
 /** What buildSpec asks of the machine; tests replace parts of it. */
 export interface BuildOptions extends SeccompTarget {
   lastCap?: number;
+  /** The capabilities the runtime holds as a mask (default: this process's permitted set). */
+  heldCapabilities?: bigint;
+  /** The runtime's own hard rlimits (default: this process's). */
+  hardLimits?: Partial<Record<RlimitType, number>>;
   hostDevices?: () => Device[];
   namespaceTypeOf?: (path: string) => string;
   deviceAt?: (file: string, destination: string) => Device | undefined;
@@ -70,8 +75,15 @@ export function buildSpec(flags: ContainerFlags, rootfs: string, options: BuildO
   const network = parseNetwork(flags.network, options.namespaceTypeOf);
   const grants: DeviceGrant[] = (flags.device ?? []).map((d) => parseDevice(d, options.deviceAt));
   const rlimits = new Map<string, Rlimit>();
+  const held = options.heldCapabilities ?? heldCapabilities();
+  const canRaise = ((held >> BigInt(capabilityNumber('CAP_SYS_RESOURCE'))) & 1n) === 1n;
+  const ownHard = canRaise ? {} : (options.hardLimits ?? ownHardLimits());
   for (const u of flags.ulimit ?? []) {
     const r = parseUlimit(u);
+    const limit = ownHard[r.type];
+    if (limit !== undefined && r.hard > limit) {
+      throw invalid(`--ulimit ${u}: the hard limit is above the runtime's own (${limit === RLIM_INFINITY ? 'unlimited' : limit}), which it cannot raise without CAP_SYS_RESOURCE`);
+    }
     rlimits.set(r.type, r); // a later --ulimit of the same name wins
   }
   const pidsLimit = flags.pidsLimit === undefined ? undefined : parsePidsLimit(flags.pidsLimit);
@@ -86,12 +98,15 @@ export function buildSpec(flags: ContainerFlags, rootfs: string, options: BuildO
   const proc = spec.process!;
   const linux = spec.linux!;
 
-  const caps: CapabilityName[] = flags.privileged ? allCapabilities(lastCap) : tweakCapabilities(flags.capAdd ?? [], flags.capDrop ?? [], lastCap);
+  // "Every capability" (--privileged, --cap-add ALL) is every one the runtime can give, as
+  // containerd's privileged mode takes the current process's: root in a VM may lack some.
+  const grantable = allCapabilities(lastCap).filter((c) => (held >> BigInt(capabilityNumber(c))) & 1n);
+  const caps: CapabilityName[] = flags.privileged ? grantable : tweakCapabilities(flags.capAdd ?? [], flags.capDrop ?? [], grantable);
   proc.capabilities = { bounding: [...caps], effective: [...caps], permitted: [...caps], inheritable: [], ambient: [] };
 
   const seccomp = opts.seccomp ?? { kind: 'default' };
   if (flags.privileged || seccomp.kind === 'unconfined') delete linux.seccomp;
-  else if (seccomp.kind === 'profile') linux.seccomp = dockerProfileToOci(loadDockerProfile(seccomp.file), { capabilities: caps, arch: options.arch, kernel: options.kernel });
+  else if (seccomp.kind === 'profile') linux.seccomp = dockerProfileToOci(loadDockerProfile(seccomp.file, `--security-opt seccomp=${seccomp.file}`), { capabilities: caps, arch: options.arch, kernel: options.kernel });
   else linux.seccomp = defaultSeccomp(caps, { arch: options.arch, kernel: options.kernel });
 
   if (opts.noNewPrivileges !== undefined) proc.noNewPrivileges = opts.noNewPrivileges;

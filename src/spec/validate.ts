@@ -93,3 +93,8 @@ export function parseConfig(json: unknown, host: HostFeatures = lazyHost()): Run
   rejectUnsupported(spec, host);
   return spec;
 }
+
+/** Validates an OCI Process object alone (runc's exec --process FILE). */
+export function parseProcess(json: unknown): NonNullable<RuntimeSpec['process']> {
+  return readers.process(json, 'process');
+}

@@ -22,6 +22,7 @@ import { boundary, checkBoundaries, checkMountPoints, overlap, resolveRootfs, ty
 import { RECORD_FORMAT, RecordStore } from './records.js';
 import type { HostProcesses } from './host-processes.js';
 import { parseCpuList } from '../sched/cpus.js';
+import { compileCount } from '../security/seccomp-compile.js';
 
 const MIB = 1024 * 1024;
 
@@ -76,6 +77,7 @@ export class Supervisor {
       containers: { total: all.length, live: all.filter((c) => c.live).length },
       loopDelay: this.config.loopDelay?.summary() ?? null,
       rssBytes: process.memoryUsage.rss(),
+      seccompCompilations: compileCount(),
     };
   }
 

@@ -1,5 +1,7 @@
-// Inside a container: its own PID, UTS, mount and IPC namespaces, pivot_root'ed root, minimal
-// /dev, stdin at EOF, only fds 0-2; and the host's mount table is untouched afterwards.
+// Inside a container: its own PID, UTS, mount, IPC, network and cgroup namespaces, pivot_root'ed
+// root, minimal /dev, Docker's /proc and /sys (masked and read-only paths), its own cgroups at
+// /sys/fs/cgroup, stdin at EOF, only fds 0-2; and the host's mount table is untouched afterwards.
+// What the container cannot do with all that is test/core/security.test.ts.
 
 import anyTest, { type TestFn } from 'ava';
 import fs from 'node:fs';
@@ -29,14 +31,15 @@ e2e('the container is PID 1 with the id as hostname', async (t) => {
   t.is(hostname, 'iso-pid');
 });
 
-e2e('namespaces differ from the host: pid, uts, mnt, ipc', async (t) => {
+e2e('namespaces differ from the host: pid, uts, mnt, ipc, net, cgroup; user and time are the host\'s (no user namespace yet)', async (t) => {
   const lines = await runProbe(t.context.sup, 'iso-ns', 'ns');
   const inside = Object.fromEntries(lines.map((l) => l.split(' ')));
-  for (const ns of ['pid', 'uts', 'mnt', 'ipc']) {
+  for (const ns of ['pid', 'uts', 'mnt', 'ipc', 'net', 'cgroup']) {
     const host = fs.readlinkSync(`/proc/self/ns/${ns}`);
     t.truthy(inside[ns], `${ns} namespace visible`);
     t.not(inside[ns], host, `${ns} namespace is the container's own`);
   }
+  for (const ns of ['user', 'time']) t.is(inside[ns], fs.readlinkSync(`/proc/self/ns/${ns}`), `${ns}: the host's`);
 });
 
 e2e('only stdin, stdout and stderr are open; stdin is at EOF', async (t) => {
@@ -45,12 +48,57 @@ e2e('only stdin, stdout and stderr are open; stdin is at EOF', async (t) => {
   t.is(stdin, 'eof');
 });
 
-e2e('the root is pivoted: its own mount table with /, /proc, /dev, /dev/pts and /dev/shm only', async (t) => {
-  const lines = await runProbe(t.context.sup, 'iso-mounts', 'mounts');
-  const mountPoints = lines.map((l) => l.split(' ')[4]).sort();
-  t.deepEqual(mountPoints, ['/', '/dev', '/dev/pts', '/dev/shm', '/proc']);
+// Docker's lists: kernel interfaces hidden (an empty tmpfs or /dev/null over them) and made read-only.
+const MASKED = ['/proc/acpi', '/proc/asound', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware', '/sys/devices/virtual/powercap'];
+const READONLY = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
+
+/** mountinfo lines as { root, mountPoint, options, fsType } */
+const parseMounts = (lines: string[]) =>
+  lines.map((l) => {
+    const [pre, post] = l.split(' - ');
+    const f = pre.split(' ');
+    return { root: f[3], mountPoint: f[4], options: f[5].split(','), fsType: post.split(' ')[0] };
+  });
+
+e2e('the root is pivoted: its own mount table, with Docker\'s /dev, /proc, /sys, masks and read-only paths, and its own cgroups', async (t) => {
+  const mounts = parseMounts(await runProbe(t.context.sup, 'iso-mounts', 'mounts'));
+  const at = (p: string) => mounts.filter((m) => m.mountPoint === p);
+  const fixed = ['/', '/proc', '/dev', '/dev/pts', '/dev/shm', '/dev/mqueue', '/sys', '/sys/fs/cgroup'];
+  for (const p of fixed) t.is(at(p).length, 1, `${p} mounted once`);
+  t.deepEqual([at('/proc')[0].fsType, at('/dev')[0].fsType, at('/dev/mqueue')[0].fsType, at('/sys')[0].fsType], ['proc', 'tmpfs', 'mqueue', 'sysfs']);
+  t.true(at('/sys')[0].options.includes('ro'), '/sys read-only');
+  t.true(at('/sys/fs/cgroup')[0].options.includes('ro'), '/sys/fs/cgroup read-only');
+  // A path that does not exist on this kernel is not masked (nothing to hide); every other one is.
+  const masked = MASKED.filter((p) => fs.existsSync(p));
+  const readonly = READONLY.filter((p) => fs.existsSync(p));
+  // A directory is hidden under an empty read-only tmpfs, a file under the container's /dev/null.
+  const hidden = (m: { root: string; options: string[]; fsType: string }) => (m.fsType === 'tmpfs' && m.options.includes('ro')) || m.root === '/null';
+  for (const p of masked) t.true(at(p).length === 1 && hidden(at(p)[0]), `${p} masked: ${JSON.stringify(at(p))}`);
+  for (const p of readonly) t.true(at(p).some((m) => m.options.includes('ro')), `${p} read-only`);
+  // Each cgroup v1 hierarchy of the host, read-only, showing the container's cgroup as its root.
+  const cgroups = mounts.filter((m) => m.mountPoint.startsWith('/sys/fs/cgroup/'));
+  t.true(cgroups.length > 0);
+  for (const m of cgroups) {
+    t.is(m.fsType, 'cgroup', m.mountPoint);
+    t.true(m.options.includes('ro'), `${m.mountPoint} read-only`);
+    t.true(fs.existsSync(m.mountPoint), `${m.mountPoint} is a hierarchy of the host`);
+  }
+  for (const c of ['memory', 'pids', 'devices']) t.true(cgroups.some((m) => m.mountPoint.split('/').pop()!.split(',').includes(c)), `${c} hierarchy`);
+  // Nothing else.
+  const expected = new Set([...fixed, ...masked, ...readonly, ...cgroups.map((m) => m.mountPoint)]);
+  t.deepEqual(mounts.map((m) => m.mountPoint).filter((p) => !expected.has(p)), []);
   const info = await t.context.sup.inspect('iso-mounts');
   t.is(info.rootMode, 'pivot_root');
+});
+
+e2e('a cgroup namespace: /proc/self/cgroup and /sys/fs/cgroup show the container\'s own cgroups as /', async (t) => {
+  const sup = t.context.sup;
+  const rootfs = await sup.rootfs();
+  const r = await sup.engine('run', 'iso-cgns', rootfs, '/bin/sh', '-c', 'cat /proc/self/cgroup; cat /sys/fs/cgroup/pids/pids.max');
+  t.is(r.code, 0, r.stderr);
+  const lines = r.stdout.trimEnd().split('\n');
+  for (const l of lines.filter((x) => /^\d+:[a-z,]+:/.test(x))) t.regex(l, /:\/$/, `${l}: the namespace's root`);
+  t.is(lines.at(-1), 'max', "the container's own pids cgroup (no --pids-limit)");
 });
 
 e2e('a minimal /dev with working null, zero and urandom', async (t) => {

@@ -2,7 +2,8 @@
 // resolution of includes/excludes by capability, architecture and kernel version.
 
 import test from 'ava';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { dockerProfileToOci, loadDockerProfile, parseKernelVersion, readDockerProfile, type DockerProfile } from '../../src/security/docker-profile.js';
@@ -89,7 +90,15 @@ test('a profile file: unreadable, not JSON or invalid is one line naming the fil
   try {
     const file = (name: string, text: string) => (writeFileSync(path.join(dir, name), text), path.join(dir, name));
     t.is(t.throws(() => loadDockerProfile(path.join(dir, 'missing.json')))?.message, `seccomp profile ${dir}/missing.json: cannot read it: ENOENT`);
-    t.is(t.throws(() => loadDockerProfile(dir))?.message, `seccomp profile ${dir}: cannot read it: EISDIR`);
+    t.is(t.throws(() => loadDockerProfile(dir))?.message, `seccomp profile ${dir}: cannot read it: not a regular file`);
+    // Neither a FIFO (open would wait for a writer) nor an endless device hangs the reader.
+    const fifo = path.join(dir, 'fifo.json');
+    execFileSync('mkfifo', [fifo]);
+    t.is(t.throws(() => loadDockerProfile(fifo))?.message, `seccomp profile ${fifo}: cannot read it: not a regular file`);
+    t.is(t.throws(() => loadDockerProfile('/dev/zero'))?.message, 'seccomp profile /dev/zero: cannot read it: not a regular file');
+    const huge = file('huge.json', '');
+    truncateSync(huge, 5 << 20);
+    t.is(t.throws(() => loadDockerProfile(huge))?.message, `seccomp profile ${huge}: cannot read it: larger than 4194304 bytes`);
     const secret = file('shadow', 'root:$y$j9T$secret:19000:0:99999:7:::\n');
     const err = t.throws(() => loadDockerProfile(secret));
     t.is(err?.message, `seccomp profile ${secret}: not valid JSON`);

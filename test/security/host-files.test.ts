@@ -7,6 +7,7 @@ import path from 'node:path';
 import { deviceAt, devMajor, devMinor, hostDevices } from '../../src/security/host-devices.js';
 import { namespaceTypeOf } from '../../src/security/namespace-file.js';
 import { tempDir } from './helpers.js';
+import { firstReason, isRoot, needsTool, when } from '../support/skip.js';
 
 const dir = tempDir('hostfiles');
 test.after.always(() => rmSync(dir, { recursive: true, force: true }));
@@ -22,6 +23,18 @@ test('namespace files name their type; other files are refused without being ope
   execFileSync('mkfifo', [fifo]);
   t.is(t.throws(() => namespaceTypeOf(fifo))?.message, `${fifo} is not a namespace file (not on nsfs)`);
   t.is(t.throws(() => namespaceTypeOf(path.join(dir, 'none')))?.message, `${dir}/none: ENOENT`);
+});
+
+// `ip netns add` bind-mounts a namespace file under /run/netns: read back through /proc/self/fd it
+// shows its path, not "net:[INODE]", so the type must come from the kernel (NS_GET_NSTYPE).
+when(test, firstReason(isRoot ? null : 'needs root (ip netns add)', needsTool('ip')))('a bind-mounted namespace file (ip netns add) is a net namespace', (t) => {
+  const name = `engine-hostfiles-${process.pid}`;
+  execFileSync('ip', ['netns', 'add', name]);
+  try {
+    t.is(namespaceTypeOf(`/run/netns/${name}`), 'net');
+  } finally {
+    execFileSync('ip', ['netns', 'delete', name]);
+  }
 });
 
 test('dev_t decoding matches glibc for large numbers', (t) => {

@@ -6,7 +6,7 @@ import { securityPlan } from '../../src/security/plan.js';
 import { parseConfig } from '../../src/spec/validate.js';
 import { BARE_HOST, minimalConfig } from '../spec/helpers.js';
 
-const build = (flags = {}) => buildSpec({ args: ['/bin/true'], hostname: 'p', ...flags }, '/nonexistent-rootfs', { host: BARE_HOST, lastCap: 40 });
+const build = (flags = {}) => buildSpec({ args: ['/bin/true'], hostname: 'p', ...flags }, '/nonexistent-rootfs', { host: BARE_HOST, lastCap: 40, heldCapabilities: (1n << 41n) - 1n });
 
 test('the default container: Docker\'s masks, the filter, root with no groups', (t) => {
   const p = securityPlan(build(), 40);

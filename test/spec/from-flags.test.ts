@@ -9,6 +9,7 @@ import { mkdtempSync } from 'node:fs';
 import { buildSpec, type BuildOptions, type ContainerFlags } from '../../src/spec/from-flags.js';
 import { RLIM_INFINITY, type Device } from '../../src/spec/config.js';
 import { capabilityMask } from '../../src/security/capabilities.js';
+import { ownHardLimits } from '../../src/spec/own-limits.js';
 import { BARE_HOST } from './helpers.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-flags-'));
@@ -34,7 +35,7 @@ const FAKE_HOST_DEVICES: Device[] = [
   { type: 'b', path: '/dev/sda', major: 8, minor: 0, fileMode: 0o660, uid: 0, gid: 6 },
   { type: 'c', path: '/dev/kvm', major: 10, minor: 232, fileMode: 0o660, uid: 0, gid: 0 },
 ];
-const opts: BuildOptions = { lastCap: 40, host: BARE_HOST, hostDevices: () => FAKE_HOST_DEVICES, kernel: { major: 6, minor: 1 }, arch: 'SCMP_ARCH_X86_64' };
+const opts: BuildOptions = { lastCap: 40, heldCapabilities: (1n << 41n) - 1n, host: BARE_HOST, hostDevices: () => FAKE_HOST_DEVICES, kernel: { major: 6, minor: 1 }, arch: 'SCMP_ARCH_X86_64' };
 const build = (flags: Partial<ContainerFlags> = {}, root = rootfs, o: BuildOptions = opts) =>
   buildSpec({ args: ['/bin/sh'], hostname: 'alpha', ...flags }, root, o);
 const message = (flags: Partial<ContainerFlags>, root = rootfs) => {
@@ -77,9 +78,40 @@ test("--cap-drop ALL then --cap-add X keeps only X; --cap-add ALL is everything 
   t.is(build({ capAdd: ['ALL'] }, rootfs, { ...opts, lastCap: 37 }).process!.capabilities!.bounding!.length, 38, 'only what the kernel knows');
 });
 
+test('--ulimit above the runtime\'s own hard limit: an error when it lacks CAP_SYS_RESOURCE, fine when it holds it', (t) => {
+  const lacking = { ...opts, heldCapabilities: ((1n << 41n) - 1n) & ~(1n << 24n), hardLimits: { RLIMIT_NOFILE: 20000, RLIMIT_CORE: RLIM_INFINITY } };
+  t.throws(() => build({ ulimit: ['nofile=1024:20001'] }, rootfs, lacking), {
+    message: "--ulimit nofile=1024:20001: the hard limit is above the runtime's own (20000), which it cannot raise without CAP_SYS_RESOURCE",
+  });
+  t.notThrows(() => build({ ulimit: ['nofile=20000', 'core=-1', 'nproc=99999999'] }, rootfs, lacking), 'at the limit, unlimited where unlimited, unknown ones left to the kernel');
+  t.notThrows(() => build({ ulimit: ['nofile=1024:20001'] }, rootfs, { ...lacking, heldCapabilities: (1n << 41n) - 1n }));
+});
+
+test('own hard limits are read from /proc/self/limits in resource order', (t) => {
+  const text = [
+    'Limit                     Soft Limit           Hard Limit           Units     ',
+    'Max cpu time              unlimited            unlimited            seconds   ',
+    'Max file size             unlimited            123                  bytes     ',
+  ].join('\n');
+  t.deepEqual(ownHardLimits(text), { RLIMIT_CPU: RLIM_INFINITY, RLIMIT_FSIZE: 123 });
+  t.true((ownHardLimits().RLIMIT_NOFILE ?? 0) > 0, 'this process has a nofile limit');
+});
+
 test('unknown capabilities are one-line errors naming the flag', (t) => {
   t.is(message({ capAdd: ['FOO'] }), '--cap-add: unknown capability "FOO"');
   t.is(message({ capDrop: ['CAP_'] }), '--cap-drop: unknown capability "CAP_"');
+});
+
+test('a runtime that lacks a capability: --privileged and --cap-add ALL give what it holds; naming the missing one is an error', (t) => {
+  const noSysResource = { ...opts, heldCapabilities: ((1n << 41n) - 1n) & ~(1n << 24n) };
+  const priv = build({ privileged: true }, rootfs, noSysResource).process!.capabilities!.bounding!;
+  t.is(priv.length, 40);
+  t.false(priv.includes('CAP_SYS_RESOURCE'));
+  t.false(build({ capAdd: ['ALL'] }, rootfs, noSysResource).process!.capabilities!.bounding!.includes('CAP_SYS_RESOURCE'));
+  t.throws(() => build({ capAdd: ['sys_resource'] }, rootfs, noSysResource), {
+    message: '--cap-add SYS_RESOURCE: the runtime does not hold CAP_SYS_RESOURCE (not in its permitted set, or unknown to this kernel), so it cannot give it',
+  });
+  t.throws(() => build({ capAdd: ['CHECKPOINT_RESTORE'] }, rootfs, { ...opts, lastCap: 37 }), { message: /--cap-add CHECKPOINT_RESTORE: the runtime does not hold/ });
 });
 
 test('seccomp follows the final capabilities: --cap-add SYS_ADMIN lets mount through', (t) => {
@@ -123,7 +155,7 @@ test('--security-opt errors', (t) => {
   t.is(message({ securityOpt: ['seccomp='] }), '--security-opt seccomp=: expected seccomp=unconfined, seccomp=builtin or seccomp=PROFILE.json');
   t.is(message({ securityOpt: ['apparmor=docker-default'] }), '--security-opt apparmor=docker-default: AppArmor profiles are not supported by engine');
   t.is(message({ securityOpt: ['frobnicate'] }), '--security-opt: unknown option "frobnicate" (expected no-new-privileges[:true|false], seccomp=unconfined|builtin|PROFILE.json, systempaths=unconfined)');
-  t.is(message({ securityOpt: [`seccomp=${dir}/none.json`] }), `seccomp profile ${dir}/none.json: cannot read it: ENOENT`);
+  t.is(message({ securityOpt: [`seccomp=${dir}/none.json`] }), `--security-opt seccomp=${dir}/none.json: cannot read it: ENOENT`);
 });
 
 test('--security-opt seccomp=PROFILE.json: a Docker profile, resolved against the capabilities', (t) => {
@@ -140,7 +172,7 @@ test('--security-opt seccomp=PROFILE.json: a Docker profile, resolved against th
   const admin = build({ capAdd: ['SYS_ADMIN'], securityOpt: [`seccomp=${file}`] }).linux!.seccomp!;
   t.deepEqual(admin.syscalls!.map((s) => s.names[0]), ['keyctl']);
   writeFileSync(path.join(dir, 'broken.json'), '{"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_VAX"]}');
-  t.is(message({ securityOpt: [`seccomp=${dir}/broken.json`] }), `seccomp profile ${dir}/broken.json: architectures[0]: unknown seccomp architecture "SCMP_ARCH_VAX"`);
+  t.is(message({ securityOpt: [`seccomp=${dir}/broken.json`] }), `--security-opt seccomp=${dir}/broken.json: architectures[0]: unknown seccomp architecture "SCMP_ARCH_VAX"`);
 });
 
 test('--network none (the default) is a new namespace; host shares; ns:PATH joins a network namespace', (t) => {

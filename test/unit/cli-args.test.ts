@@ -10,6 +10,8 @@ test('flags before COMMAND are engine\'s', (t) => {
 test('engine flags after COMMAND are still engine\'s; other dashed words go to the container', (t) => {
   t.deepEqual(preprocess(['beta', './r', '/memory_hog', '--nice', '10']), ['--nice=10', '--', 'beta', './r', '/memory_hog']);
   t.deepEqual(preprocess(['b', './r', '/bin/sh', '-c', 'sleep 5']), ['--', 'b', './r', '/bin/sh', '-c', 'sleep 5']);
+  t.deepEqual(preprocess(['b', './r', '/probe', 'security', '--privileged', '--read-only']), ['--privileged', '--read-only', '--', 'b', './r', '/probe', 'security']);
+  t.deepEqual(preprocess(['b', './r', '--', '/probe', '--read-only']), ['--', 'b', './r', '/probe', '--read-only']);
 });
 
 test('a negative value is a value, not a flag', (t) => {

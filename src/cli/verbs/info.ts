@@ -6,7 +6,7 @@ const fmt = (v: number | null) => (v === null ? '-' : `${v.toFixed(2)} ms`);
 export function register(program: Command): void {
   program
     .command('info')
-    .description('print the supervisor: pid, version, uptime, memory enforcer, containers, event-loop delay')
+    .description('print the supervisor: pid, version, uptime, memory enforcer, containers, event-loop delay, seccomp compiles')
     .option('--json', 'print the same as one JSON object')
     .option('--reset-loop-delay', 'start a new event-loop delay measurement after this one')
     .option('--socket <path>', 'supervisor socket')
@@ -29,6 +29,7 @@ export function register(program: Command): void {
         ['containers', `${i.containers.total} (${i.containers.live} live)`],
         ['loop delay', d ? `p50 ${fmt(d.p50Ms)}, p99 ${fmt(d.p99Ms)}, max ${fmt(d.maxMs)} over ${Math.round(d.sinceMs / 1000)} s (${d.samples} samples)` : '-'],
         ['rss', `${(i.rssBytes / 1048576).toFixed(1)} MiB`],
+        ['seccomp', `${i.seccompCompilations} filters compiled (each once; containers share them)`],
       ];
       for (const [k, v] of rows) process.stdout.write(`${(k + ':').padEnd(17)}${v}\n`);
     });
