@@ -57,6 +57,12 @@ test('each invalid field has its own message', (t) => {
     [{ logBufferMib: 4 }, /--log-buffer-mib only applies with --log-mode non-blocking/],
     [{ logMode: 'non-blocking', logBufferMib: 0 }, /--log-buffer-mib must be a positive whole number/],
     [{ logMaxMib: -1 }, /--log-max-mib must be a positive whole number/],
+    // Issue 14, item 7: the project's words, with the field and its limit, not the framework's.
+    [{ command: [''] }, /^the command is empty: give the program to run \(e\.g\. \/bin\/sh\)$/],
+    [{ command: ['  '] }, /^the command is empty/],
+    [{ command: ['w'.repeat(200 * 1024)] }, /^a command word of 204800 characters is too long: at most 131072 \(128 KiB\)$/],
+    [{ command: Array(4097).fill('w') }, /^too many command words: at most 4096$/],
+    [{ rootfs: 'r'.repeat(5000) }, /rootfs.*4096/],
   ];
   for (const [over, pattern] of cases) {
     const err = t.throws(() => parseRequest(start(over)), { instanceOf: EngineError, message: pattern }, JSON.stringify(over));
