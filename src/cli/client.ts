@@ -183,7 +183,17 @@ export class Client {
   async reply(onData?: (data: Buffer) => void | Promise<void>): Promise<Reply> {
     for (;;) {
       const first = this.received === 0;
-      const f = await this.next();
+      const f = await this.next().catch(async (err) => {
+        // EPIPE on the request's write: the supervisor closed before it read the request (a busy
+        // reply we could not read first), so it did not act on it: the same request again.
+        if (first && (this.error as NodeJS.ErrnoException | null)?.code === 'EPIPE' && (await this.backoff.wait())) return 'again' as const;
+        throw err;
+      });
+      if (f === 'again') {
+        this.socket.destroy();
+        this.attach(await connect(this.path, this.backoff));
+        continue;
+      }
       if (!f) throw new EngineError('unavailable', 'the supervisor closed the connection without answering');
       if (f.kind === 2) {
         if (onData) await onData(f.data);

@@ -7,6 +7,8 @@ import type { Reply } from '../protocol/messages.js';
 
 /** How long a closing connection may take to have its last bytes read. */
 export const LINGER_MS = 30_000;
+/** How long the rest of a refused request is read and dropped before the connection is closed. */
+export const DRAIN_MS = 2000;
 
 export class Connection {
   closed = false;
@@ -49,6 +51,22 @@ export class Connection {
     this.socket.destroySoon();
     const linger = setTimeout(() => this.socket.destroy(), LINGER_MS).unref();
     this.socket.once('close', () => clearTimeout(linger));
+  }
+
+  /**
+   * The last reply to a request refused before all of it was read (over the size limit): what the
+   * client is still sending is read and dropped until it closes its side, for at most DRAIN_MS.
+   * Closing with unread bytes would reset the connection, and a reset discards the reply before
+   * the client has read it.
+   */
+  endDraining(message: Reply): void {
+    this.reply(message);
+    if (this.socket.destroyed) return;
+    this.socket.end();
+    this.socket.resume();
+    const drain = setTimeout(() => this.socket.destroy(), DRAIN_MS).unref();
+    this.socket.once('end', () => this.socket.destroy());
+    this.socket.once('close', () => clearTimeout(drain));
   }
 
   private drained(): Promise<void> {

@@ -101,7 +101,10 @@ function fail(conn: Connection, err: unknown, log: Logger): void {
         ? new EngineError('bad_request', err.message)
         : new EngineError('internal', (err as Error)?.message ?? String(err));
   if (e.code === 'internal') log.error({ err: (err as Error)?.stack ?? String(err) }, 'request failed');
-  conn.end({ ok: false, error: { code: e.code, message: oneLine(e.message) } });
+  const reply = { ok: false as const, error: { code: e.code, message: oneLine(e.message) } };
+  // A frame refused by its header: the client may still be sending the rest of it.
+  if (err instanceof FrameError) conn.endDraining(reply);
+  else conn.end(reply);
 }
 
 function serve(sup: Supervisor, conn: Connection, log: Logger, inFlight: Set<Promise<void>>, busy: () => void): void {
