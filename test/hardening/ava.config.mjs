@@ -1,0 +1,11 @@
+// The hardening lane (make test-lane-hardening): short runs of the protocol fuzzer and the soak
+// (bench/hardening). Its own config, so `make test`'s main lane leaves it out, and one file at a
+// time: each loads the supervisor on its own and judges its growth.
+export default {
+  files: ['test/hardening/**/*.test.ts'],
+  extensions: { ts: 'module' },
+  nodeArguments: ['--import=tsx'],
+  workerThreads: false,
+  timeout: '300s',
+  concurrency: 1,
+};

@@ -1,0 +1,26 @@
+// The short soak of `make test` (npm run soak is the long one): 1,000 start/rm cycles over the
+// socket, four at once. Fails on a cycle that went wrong, a record or log left behind, or growth
+// of descriptors, threads, zombies, mounts, cgroups or resident memory.
+
+import test from 'ava';
+import { growthProblems } from '../../bench/hardening/growth.js';
+import { soak } from '../../bench/hardening/soak.js';
+import { Supervisor } from '../support/harness.js';
+import { e2eSkipReason, when } from '../support/skip.js';
+
+const e2e = when(test, e2eSkipReason);
+const CYCLES = 1000;
+
+e2e(`soak: ${CYCLES} start/rm cycles: every one right, nothing left behind, nothing grows`, async (t) => {
+  t.timeout(280_000);
+  const sup = await Supervisor.start();
+  try {
+    const r = await soak(sup, { cycles: CYCLES, lanes: 4, samples: 4 });
+    t.log(`${r.cycles} cycles in ${(r.ms / 1000).toFixed(1)} s; fds ${r.before.fds} -> ${r.after.fds}, RSS ${r.before.rssMiB} -> ${r.after.rssMiB} MiB`);
+    t.deepEqual(r.failures, []);
+    t.deepEqual(r.leftovers, { records: 0, logs: 0 });
+    t.deepEqual(growthProblems(r.before, r.after, r.settled), []);
+  } finally {
+    await sup.stop();
+  }
+});
