@@ -2,8 +2,8 @@
 // per distinct filter per process.
 //
 // Why a cache: compiling the default profile with libseccomp costs milliseconds (docs/security.md,
-// "Cost") and blocks the supervisor's event loop, while almost every container asks for one of very few filters
-// (the default profile for one capability set). The key is the filter description itself, so two
+// "Cost") and blocks the supervisor's event loop, while almost every container asks for one of very
+// few filters (the default profile for one capability set). The key is the filter description itself, so two
 // containers share a program exactly when libseccomp would be given the same input.
 // Rule shaping follows runc: a rule whose action is the default action is dropped (libseccomp
 // refuses it); several conditions on the same argument become one rule per condition (an OR),
