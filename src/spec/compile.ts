@@ -13,7 +13,7 @@ import type { FdMap } from '../runtime/init-process.js';
 import { CLONE, MS, PM, type InitPlan, type PlanDevice, type PlanHook, type PlanMount } from '../runtime/plan.js';
 import { securityPlan } from '../security/plan.js';
 import type { Device, Mount, NamespaceType, Propagation, RuntimeSpec } from './config.js';
-import { DEFAULT_PATH } from './defaults.js';
+import { DEFAULT_PATH } from './path-default.js';
 
 const FLAG_OPTIONS: Record<string, [set: number, clear: number]> = {
   ro: [MS.RDONLY, 0], rw: [0, MS.RDONLY],
