@@ -38,6 +38,12 @@ async function server(socket: string, maxConnections: number, finish: Finish = [
   return cs;
 }
 
+/** Closes the server and every connection it holds, so nothing keeps the test process alive. */
+function shut(cs: ControlServer): void {
+  for (const c of cs.connections) c.socket.destroy();
+  cs.server.close();
+}
+
 /** A raw client: what it receives, and whether it was closed. */
 function raw(socket: string, send?: Buffer) {
   const s = net.connect(socket);
@@ -73,7 +79,7 @@ test('at the cap the oldest idle connection is closed with a busy reply; the oth
     t.false(newest.closed);
     for (const c of [...clients, newest]) c.s.destroy();
   } finally {
-    cs.server.close();
+    shut(cs);
   }
 });
 
@@ -92,8 +98,10 @@ test('connections being served are never dropped: a new one is told busy, and th
     const answer = call(socket, { verb: 'ping' }, { busyRetryMs: 5000 });
     setTimeout(() => finish.shift()!(), 150);
     t.like(await answer, { ok: true, event: 'pong' });
+    for (const c of serving) c.s.destroy();
   } finally {
-    cs.server.close();
+    for (const f of finish.splice(0)) f();
+    shut(cs);
   }
 });
 
