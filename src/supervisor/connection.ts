@@ -30,9 +30,13 @@ export class Connection {
     void this.pump();
   }
 
-  /** Hands every input frame, in order, to `handler`; the client is paused while it works. */
+  /**
+   * Hands every input frame, in order, to `handler`; the client is paused while it works. A client
+   * that sends input never half-closes: its end means it is gone (killed, or detached).
+   */
   onInput(handler: (frame: Frame) => Promise<void> | void): void {
     this.inputHandler = handler;
+    this.socket.once('end', () => this.socket.destroy());
     void this.pump();
   }
 

@@ -183,7 +183,7 @@ export async function execInContainer(sup: Supervisor, req: ValidExec, conn: Con
   }
   if (consoleSock >= 0) addon.closeFd(consoleSock);
 
-  if (sink && req.interactive) feedStdin(sink, conn, { endOnClose: true });
+  if (sink && req.interactive) feedStdin(sink, conn, { closeStdin: true });
   else if (sink) resizeOnly(sink, conn);
   const output = new ExecOutput(logPath);
   const finished = exited.then(async (info) => {

@@ -42,7 +42,7 @@ export async function handle(sup: Supervisor, req: ValidRequest, conn: Connectio
       const c = await sup.start(req);
       conn.reply({ ok: true, event: 'started', record: sup.snapshot(c) });
       // -i: this client is the stdin's writer; its EOF (or its going away) closes the container's stdin.
-      if (c.stdin && c.stdinOpen) feedStdin(c.stdin, conn, { endOnClose: true });
+      if (c.stdin && c.stdinOpen) feedStdin(c.stdin, conn, { closeStdin: true });
       else if (c.stdin) resizeOnly(c.stdin, conn);
       // Like `docker run`: the container's output, then its final status once all of it is logged.
       await streamLog(c, conn, { follow: true, from: 0 });
@@ -81,7 +81,7 @@ async function attach(c: Container, wantStdin: boolean, conn: Connection, sup: S
     throw conflict(`container ${c.record.id} already has a client writing to its stdin; attach with --no-stdin to only read`);
   }
   conn.reply({ ok: true, event: 'attached', record: sup.snapshot(c), stdin: writes, tty: c.stdin?.tty ?? false });
-  if (writes) feedStdin(c.stdin!, conn, { endOnClose: false });
+  if (writes) feedStdin(c.stdin!, conn, { closeStdin: false });
   else if (c.stdin) resizeOnly(c.stdin, conn);
   await streamLog(c, conn, { follow: true, tail: 0 });
   await Promise.race([c.done, conn.whenClosed()]);

@@ -108,19 +108,20 @@ export class PtyStdin implements StdinSink {
 
 /**
  * Makes `conn` the writer of `sink`: its data frames become stdin, its JSON frames EOF and window
- * sizes. `onGone`: what the writer's disconnect means (run -i closes stdin; attach only lets go).
+ * sizes. closeStdin: the writer's EOF or disconnect closes the stdin (run -i, exec -i); an attached
+ * writer only lets go of it, so another may attach later (Docker's attach without stdin-once).
  */
-export function feedStdin(sink: StdinSink, conn: Connection, opts: { endOnClose: boolean }): void {
+export function feedStdin(sink: StdinSink, conn: Connection, opts: { closeStdin: boolean }): void {
   sink.writer = conn;
   void conn.whenClosed().then(() => {
     if (sink.writer === conn) sink.writer = null;
-    if (opts.endOnClose) sink.end();
+    if (opts.closeStdin) sink.end();
   });
   conn.onInput((frame: Frame) => {
     if (sink.writer !== conn) return;
     if (frame.kind === 2) return sink.write(frame.data);
     const m = frame.message as InputMessage | null;
-    if (m?.input === 'eof') sink.end();
+    if (m?.input === 'eof' && opts.closeStdin) sink.end();
     else if (m?.input === 'resize' && Number.isInteger(m.rows) && Number.isInteger(m.cols)) sink.resize(m.rows, m.cols);
   });
 }
