@@ -82,7 +82,7 @@ e2e('exec -e, -w, -u and -i', async (t) => {
   t.regex(badUser.stderr, /nosuchuser/);
 });
 
-e2e('exec output is not in the container\'s log, and leaves no file behind', async (t) => {
+e2e.serial('exec output is not in the container\'s log, and leaves no file behind', async (t) => {
   const { sup } = t.context;
   await sup.engine('exec', ID, 'echo', 'exec-output');
   t.false(sup.logOf(ID).includes('exec-output'));

@@ -109,6 +109,14 @@ withTmux('exec -it: a shell in a running container, its hostname, resize, Ctrl-C
   }
 });
 
+/** attach shows output from the moment it attached: Enter (until it is attached) brings a prompt. */
+async function promptThroughAttach(term: Tmux): Promise<void> {
+  await until('the prompt through attach', async () => {
+    await term.keys('Enter');
+    return /^\/ # ?$/m.test(await term.screen());
+  }, 20_000, 500);
+}
+
 withTmux('detach keys leave the container running; attach returns to its terminal', async (t) => {
   const { sup } = t.context;
   const term = await Tmux.start();
@@ -120,15 +128,15 @@ withTmux('detach keys leave the container running; attach returns to its termina
     t.is((await sup.inspect('tt-detach')).state, 'running');
     // attach with keys of its own
     await term.line(`${engineCmd(sup, 'attach', '--detach-keys', 'ctrl-x,x', 'tt-detach')}; echo attach-rc=$?`);
-    await term.keys('Enter');
-    await term.waitFor(/^\/ # ?$/m, 'the prompt through attach');
+    await promptThroughAttach(term);
     await term.line('echo back-$((40+2))');
     await term.waitFor(/^back-42$/m, 'a command through attach');
     await term.keys('C-x', 'x');
     await term.waitFor(/attach-rc=0$/m, 'attach to detach with its own keys');
     t.is((await sup.inspect('tt-detach')).state, 'running');
+    await term.clear();
     await term.line(`${engineCmd(sup, 'attach', 'tt-detach')}; echo attach-rc=$?`);
-    await term.keys('Enter');
+    await promptThroughAttach(term);
     await term.line('exit 5');
     await term.waitFor(/attach-rc=5$/m, 'attach to end with the container, 5');
   } finally {
