@@ -106,8 +106,8 @@ static void join_namespaces(const struct plan *p)
  * is a child, made the runtime's own child (CLONE_PARENT) so the runtime can wait for it. */
 static void fork_into_pid_namespace(void)
 {
-	/* The child waits for its parent to be gone (EOF on this pipe) so that CHILD_PID is on the
-	 * status pipe before anything the child reports: the runtime reads the records in order. */
+	/* The child's records must follow CHILD_PID on the status pipe: it waits for EOF on this
+	 * pipe, which comes when the parent has reported and exited. */
 	int order[2];
 	if (pipe2(order, O_CLOEXEC) < 0)
 		fail(STEP_FORK);
