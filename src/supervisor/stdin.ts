@@ -15,8 +15,9 @@ const PTY_RETRY_MS = 5;
 
 export interface StdinSink {
   readonly tty: boolean;
-  /** Resolves when the bytes are written (or the reader is gone: they are dropped). */
-  write(data: Buffer): Promise<void>;
+  /** Nothing when the bytes are taken at once, else a promise of when they are written (or the
+   *  reader is gone: they are dropped). */
+  write(data: Buffer): Promise<void> | void;
   /** EOF for a pipe; nothing for a terminal (a client's EOF does not end a shell). */
   end(): void;
   resize(rows: number, cols: number): void;
@@ -39,9 +40,9 @@ export class PipeStdin implements StdinSink {
     this.socket.on('close', () => (this.gone = true));
   }
 
-  write(data: Buffer): Promise<void> {
-    if (this.gone || this.socket.writableEnded) return Promise.resolve();
-    if (this.socket.write(data)) return Promise.resolve();
+  write(data: Buffer): Promise<void> | void {
+    if (this.gone || this.socket.writableEnded) return;
+    if (this.socket.write(data)) return;
     return new Promise((resolve) => {
       const done = () => {
         this.socket.off('drain', done);
@@ -76,7 +77,20 @@ export class PtyStdin implements StdinSink {
     native().setNonblock(master, true); // a full input queue must never block the event loop
   }
 
-  async write(data: Buffer): Promise<void> {
+  write(data: Buffer): Promise<void> | void {
+    let off = 0;
+    while (off < data.length && this.fd !== null) {
+      try {
+        off += fs.writeSync(this.fd, data, off);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') return; // EIO: the terminal's last reader is gone
+        return this.writeLater(data.subarray(off));
+      }
+    }
+  }
+
+  /** The input queue is full: retry until the terminal's reader makes room. */
+  private async writeLater(data: Buffer): Promise<void> {
     let off = 0;
     while (off < data.length && this.fd !== null) {
       try {
