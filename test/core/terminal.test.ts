@@ -109,6 +109,27 @@ withTmux('exec -it: a shell in a running container, its hostname, resize, Ctrl-C
   }
 });
 
+withTmux('a client killed by SIGTERM in raw mode restores the terminal (exec -it: 143)', async (t) => {
+  const { sup } = t.context;
+  await sup.startContainer({ id: 'tt-sig', rootfs: await sup.rootfs(), command: ['sleep', '998'] });
+  const term = await Tmux.start();
+  try {
+    const pidFile = path.join(sup.dir, 'tt-sig.pid');
+    await term.line(`stty -a > ${sup.dir}/stty-sig-before`);
+    await term.line(`sh -c 'echo $$ > ${pidFile}; exec env ${engineCmd(sup, 'exec', '-it', 'tt-sig', '/bin/sh')}'; echo client-rc=$?`);
+    await term.waitFor(/^\/ # ?$/m, 'the exec shell prompt');
+    const pid = Number(fs.readFileSync(pidFile, 'utf8'));
+    process.kill(pid, 'SIGTERM');
+    await term.waitFor(/^client-rc=143$/m, 'the client to end by SIGTERM');
+    await term.line(`stty -a > ${sup.dir}/stty-sig-after; echo saved`);
+    await term.waitFor(/^saved$/m, 'stty -a after');
+    t.is(settings(`${sup.dir}/stty-sig-after`), settings(`${sup.dir}/stty-sig-before`));
+    t.is((await sup.inspect('tt-sig')).state, 'running');
+  } finally {
+    await term.kill();
+  }
+});
+
 /** attach shows output from the moment it attached: Enter (until it is attached) brings a prompt. */
 async function promptThroughAttach(term: Tmux): Promise<void> {
   await until('the prompt through attach', async () => {
