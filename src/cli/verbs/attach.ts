@@ -31,7 +31,7 @@ export function register(program: Command): void {
         if (!first.ok || first.event !== 'attached') return;
         writes = first.stdin;
         if (first.tty && process.stdin.isTTY) {
-          raw.enable();
+          if (writes) raw.enable(); // a reader keeps Ctrl-C for itself (it detaches)
           stopResize = forwardWindowSize(client);
         }
         if (writes) forwardStdin(client, { detachKeys, onDetach: () => ((detached = true), client.close()) });

@@ -70,7 +70,8 @@ export function register(program: Command): void {
           return;
         }
         if (tty) {
-          raw.enable();
+          // Raw only when the keys go to the process (Docker's rule): with -t alone Ctrl-C stays ours.
+          if (interactive) raw.enable();
           stopResize = forwardWindowSize(client);
         }
         if (interactive) forwardStdin(client, { detachKeys, onDetach: () => ((detached = true), client.close()) });

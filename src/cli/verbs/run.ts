@@ -33,7 +33,8 @@ export function register(program: Command): void {
       try {
         await client.reply(); // started
         if (tty) {
-          raw.enable();
+          // Raw only when the keys go to the container (Docker's rule): with -t alone Ctrl-C stops it.
+          if (interactive) raw.enable();
           stopResize = forwardWindowSize(client);
         }
         if (interactive) {
