@@ -39,7 +39,7 @@ async function waitForProcess(sup: Supervisor, id: string, command: string): Pro
   await until(`${command} in ${id}`, async () => {
     const r = await sup.engine('top', '--json', id);
     return r.code === 0 && (JSON.parse(r.stdout) as Array<{ command: string }>).some((p) => p.command === command);
-  }, 20_000, 50);
+  }, 30_000, 50);
 }
 
 async function checkShell(term: Tmux, sup: Supervisor, id: string, prompt: RegExp): Promise<void> {
@@ -50,7 +50,7 @@ async function checkShell(term: Tmux, sup: Supervisor, id: string, prompt: RegEx
   await until('the new size inside', async () => {
     await term.line('stty size');
     return (await term.screen()).includes('\n30 100');
-  }, 20_000, 500);
+  }, 30_000, 500);
   // Ctrl-C is a byte for the container's terminal: its foreground process gets SIGINT.
   await term.line('sleep 1000');
   await waitForProcess(sup, id, 'sleep 1000');
@@ -135,7 +135,7 @@ async function promptThroughAttach(term: Tmux): Promise<void> {
   await until('the prompt through attach', async () => {
     await term.keys('Enter');
     return /^\/ # ?$/m.test(await term.screen());
-  }, 20_000, 500);
+  }, 30_000, 500);
 }
 
 withTmux('detach keys leave the container running; attach returns to its terminal', async (t) => {

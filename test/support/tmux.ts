@@ -50,7 +50,7 @@ export class Tmux {
   }
 
   /** Waits until the pane matches; the error shows the pane. */
-  async waitFor(pattern: RegExp, what: string, timeoutMs = 20_000): Promise<string> {
+  async waitFor(pattern: RegExp, what: string, timeoutMs = 30_000): Promise<string> {
     let last = '';
     try {
       return await until(
