@@ -6,10 +6,12 @@
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import type { StartRequest } from '../protocol/messages.js';
+import { ttyRequest } from './interactive.js';
 
 const VALUE_FLAGS = [
   '--soft-mib', '--hard-mib', '--nice', '--cpus', '--log-mode', '--log-buffer-mib', '--log-max-mib', '--socket',
   '--cap-add', '--cap-drop', '--security-opt', '--network', '--device', '--pids-limit', '--ulimit', '--user', '-u',
+  '--detach-keys',
 ];
 
 /** The verb's own switches (no value): engine's wherever they stand, as the value flags are. */
@@ -71,6 +73,9 @@ export function defineContainerVerb(program: Command, verb: 'start' | 'run', des
     .option('--ulimit <limit>', 'NAME=SOFT[:HARD], e.g. nofile=1024:2048 (-1: unlimited); repeatable', collect, [])
     .option('-u, --user <user>', "UID[:GID], or names from the rootfs's /etc/passwd and /etc/group")
     .option('--read-only', 'a read-only root filesystem (with a writable /tmp)')
+    .option('-i, --interactive', verb === 'run' ? "forward this terminal's stdin to the container (EOF closes its stdin)" : 'keep the container\'s stdin open for engine attach')
+    .option('-t, --tty', 'give the container a pseudo-terminal (run: this terminal in raw mode, its size and TERM)')
+    .option('--detach-keys <keys>', 'run -it: the keys that detach and leave the container running (default ctrl-p,ctrl-q)')
     .option('--socket <path>', 'supervisor socket (default: $ENGINE_SOCKET or /tmp/mini_runtime.sock)')
     .addHelpText(
       'after',
@@ -120,5 +125,7 @@ export function toStartRequest(verb: 'start' | 'run', id: string, rootfs: string
     ulimit: nonEmpty(o.ulimit),
     user: o.user,
     readOnly: o.readOnly ? true : undefined,
+    interactive: o.interactive ? true : undefined,
+    tty: o.tty ? ttyRequest() : undefined,
   };
 }

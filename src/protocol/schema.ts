@@ -24,6 +24,14 @@ export const LIMITS = { path: 4096, word: 128 * 1024, words: 4096, flagValue: 40
 const text = (field: string, max: number) =>
   z.string({ required_error: `${field} is required`, invalid_type_error: `${field} must be text` }).max(max, `${field} is too long: at most ${max} characters`);
 
+const tty = z
+  .object({
+    rows: z.number().int().min(0).max(65535, '-t: rows must be at most 65535'),
+    cols: z.number().int().min(0).max(65535, '-t: columns must be at most 65535'),
+    term: z.string().max(256).regex(/^[^\0=\n]*$/, '-t: TERM must be a plain word').optional(),
+  })
+  .strict();
+
 const words = (flag: string) =>
   z
     .array(z.string({ invalid_type_error: `${flag} takes text` }).max(LIMITS.flagValue, `${flag}: a value is too long (at most ${LIMITS.flagValue} characters)`), { invalid_type_error: `${flag} must be a list` })
@@ -68,6 +76,8 @@ export const startSchema = z
     ulimit: words('--ulimit').optional(),
     user: text('--user', LIMITS.user).optional(),
     readOnly: z.boolean().optional(),
+    interactive: z.boolean().optional(),
+    tty: tty.optional(),
   })
   .strict()
   .superRefine((r, ctx) => {
@@ -79,8 +89,27 @@ export const startSchema = z
     }
   });
 
+export const execSchema = z
+  .object({
+    verb: z.literal('exec'),
+    id,
+    command: z
+      .array(z.string().max(128 * 1024).refine((s) => !s.includes('\0'), 'command words cannot contain NUL bytes'))
+      .min(1, 'exec needs a command')
+      .max(4096, 'too many command words'),
+    interactive: z.boolean().optional(),
+    tty: tty.optional(),
+    env: z.array(z.string().max(128 * 1024).regex(/^[^=\0]+=[^\0]*$/, '-e takes KEY=VALUE')).max(1024, '-e: too many values').optional(),
+    workdir: z.string().max(4096).regex(/^\//, '-w must be an absolute path inside the container').optional(),
+    user: z.string().max(512).optional(),
+  })
+  .strict();
+
 export const requestSchema = z.union([
   startSchema,
+  execSchema,
+  z.object({ verb: z.literal('top'), id }).strict(),
+  z.object({ verb: z.literal('attach'), id, stdin: z.boolean().optional() }).strict(),
   z.object({ verb: z.literal('ps') }).strict(),
   z.object({ verb: z.literal('ping') }).strict(),
   z.object({ verb: z.literal('info'), resetLoopDelay: z.boolean().optional() }).strict(),
@@ -104,9 +133,10 @@ export const requestSchema = z.union([
 ]);
 
 export type ValidStart = z.infer<typeof startSchema>;
+export type ValidExec = z.infer<typeof execSchema>;
 export type ValidRequest = z.infer<typeof requestSchema>;
 
-const VERBS = new Set(['start', 'run', 'ps', 'ping', 'info', 'inspect', 'rm', 'stop', 'logs']);
+const VERBS = new Set(['start', 'run', 'ps', 'ping', 'info', 'inspect', 'rm', 'stop', 'logs', 'exec', 'top', 'attach']);
 
 /** Returns the valid request, or throws an EngineError with one clear line: bad_request when it is
  *  not a request at all, invalid_argument when a field fails validation. */

@@ -118,6 +118,7 @@ function serve(sup: Supervisor, conn: Connection, log: Logger, inFlight: Set<Pro
   }
   const decoder = new FrameDecoder(MAX_REQUEST_BYTES, 'a request');
   let dispatched = false;
+  let refused = false;
   // The verdict waits for one more poll phase (setImmediate runs after it): when the event loop
   // itself was busy, a request that arrived in time is still in the socket and is read first.
   const deadline = setTimeout(() => {
@@ -133,12 +134,22 @@ function serve(sup: Supervisor, conn: Connection, log: Logger, inFlight: Set<Pro
     }
   });
   socket.on('data', (chunk: Buffer) => {
-    if (dispatched) return; // one request per connection; later bytes are ignored
+    if (refused) return; // the rest of a refused frame: read and dropped (Connection.endDraining)
+    if (dispatched) {
+      // One request per connection; what follows is input for it (stdin of exec, run -i, attach).
+      try {
+        conn.pushInput(decoder.push(chunk));
+      } catch {
+        socket.destroy();
+      }
+      return;
+    }
     let frames;
     try {
       frames = decoder.push(chunk);
     } catch (err) {
       dispatched = true;
+      refused = true;
       busy();
       clearTimeout(deadline);
       fail(conn, err, log);
@@ -149,6 +160,7 @@ function serve(sup: Supervisor, conn: Connection, log: Logger, inFlight: Set<Pro
     busy(); // being served: no longer a candidate for the cap
     clearTimeout(deadline);
     const frame = frames[0];
+    conn.pushInput(frames.slice(1));
     if (frame.kind !== 1) return fail(conn, new EngineError('bad_request', 'a request must be a JSON frame'), log);
     // Starts that arrive together (a burst of clients) are validated and begun a turn of the
     // event loop apart (validation and a start's first steps are synchronous); everything else is
