@@ -33,6 +33,8 @@ export function defaultConnectionCap(): number {
 }
 
 export interface ControlServerOptions {
+  /** how long a client has to send a complete request (default REQUEST_DEADLINE_MS) */
+  requestDeadlineMs?: number;
   maxConnections?: number;
 }
 
@@ -51,6 +53,7 @@ export function createControlServer(sup: Supervisor, log: Logger, opts: ControlS
   const idle = new Set<Connection>();
   const inFlight = new Set<Promise<void>>();
   const maxConnections = opts.maxConnections ?? defaultConnectionCap();
+  const deadlineMs = opts.requestDeadlineMs ?? REQUEST_DEADLINE_MS;
   let dropped = 0;
   let lastDropLog = 0;
   const memory = new MemoryReturn();
@@ -79,7 +82,7 @@ export function createControlServer(sup: Supervisor, log: Logger, opts: ControlS
       idle.delete(conn);
       memory.closed(connections.size);
     });
-    serve(sup, conn, log, inFlight, () => idle.delete(conn));
+    serve(sup, conn, log, inFlight, () => idle.delete(conn), deadlineMs);
   });
   server.on('error', (err) => log.error({ err: err.message }, 'control socket error'));
   return { server, connections, idle, maxConnections, inFlight };
@@ -107,7 +110,7 @@ function fail(conn: Connection, err: unknown, log: Logger): void {
   else conn.end(reply);
 }
 
-function serve(sup: Supervisor, conn: Connection, log: Logger, inFlight: Set<Promise<void>>, busy: () => void): void {
+function serve(sup: Supervisor, conn: Connection, log: Logger, inFlight: Set<Promise<void>>, busy: () => void, deadlineMs: number): void {
   const { socket } = conn;
   const peer = peerOf(socket);
   if (!peer || !trustedUid(peer.uid)) {
@@ -123,9 +126,9 @@ function serve(sup: Supervisor, conn: Connection, log: Logger, inFlight: Set<Pro
   // itself was busy, a request that arrived in time is still in the socket and is read first.
   const deadline = setTimeout(() => {
     setImmediate(() => {
-      if (!dispatched && !socket.destroyed) fail(conn, new EngineError('bad_request', `no complete request within ${REQUEST_DEADLINE_MS} ms`), log);
+      if (!dispatched && !socket.destroyed) fail(conn, new EngineError('bad_request', `no complete request within ${deadlineMs} ms`), log);
     });
-  }, REQUEST_DEADLINE_MS);
+  }, deadlineMs);
   socket.on('close', () => clearTimeout(deadline));
   socket.on('end', () => {
     if (!dispatched) {
