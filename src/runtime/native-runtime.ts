@@ -47,7 +47,7 @@ export const nativeRuntime: ProcessRuntime = {
     let compiled;
     try {
       cgroup.apply(p.spec.linux?.resources);
-      compiled = compileSpec(p.spec, { fds, parentDeathSignal: os.constants.signals.SIGKILL });
+      compiled = compileSpec(p.spec, { fds, parentDeathSignal: os.constants.signals.SIGKILL, strictDestinations: p.strictDestinations, overlay: p.overlay });
     } catch (err) {
       await cgroup.remove();
       throw err;

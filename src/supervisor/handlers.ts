@@ -36,11 +36,19 @@ export async function handle(sup: Supervisor, req: ValidRequest, conn: Connectio
     }
     case 'run': {
       const c = await sup.start(req);
-      conn.reply({ ok: true, event: 'started', record: sup.snapshot(c) });
-      // Like `docker run`: the container's output, then its final status once all of it is logged.
-      await streamLog(c, conn, { follow: true, from: 0 });
-      await Promise.race([c.done, conn.whenClosed()]);
-      return conn.end({ ok: true, event: 'exited', record: sup.snapshot(c) });
+      let record;
+      try {
+        conn.reply({ ok: true, event: 'started', record: sup.snapshot(c) });
+        // Like `docker run`: the container's output, then its final status once all of it is logged.
+        await streamLog(c, conn, { follow: true, from: 0 });
+        await Promise.race([c.done, conn.whenClosed()]);
+      } finally {
+        record = sup.snapshot(c);
+        // All of its output is sent: --rm removes it before the final status, so a client that
+        // has seen `run` end finds neither record nor log.
+        await sup.unhold(c);
+      }
+      return conn.end({ ok: true, event: 'exited', record });
     }
     case 'logs': {
       const c = sup.get(req.id);

@@ -18,6 +18,8 @@ import type { MemoryEnforcer } from '../memory/types.js';
 import { Container, finalState, signalName } from './container.js';
 import { EXIT_RUNTIME_FAILED, exitStatus } from '../exit-status.js';
 import { resolveRootfs, type ResolvedRootfs } from './rootfs-check.js';
+import { OverlayStore } from './overlay.js';
+import { overlayOptions } from '../spec/compile.js';
 import { parseCpuList } from '../sched/cpus.js';
 import { compileCount } from '../security/seccomp-compile.js';
 
@@ -41,6 +43,9 @@ export class Supervisor {
   readonly containers = new Map<string, Container>();
   /** rootfs "dev:ino" -> id of the live container using it */
   private readonly rootfsInUse = new Map<string, string>();
+  /** rootfs "dev:ino" -> ids of the live --overlay containers using it as their lower layer */
+  private readonly overlayLowers = new Map<string, Set<string>>();
+  readonly overlays: OverlayStore;
   readonly logsDir: string;
   shuttingDown = false;
   readonly startedAt = new Date();
@@ -49,6 +54,8 @@ export class Supervisor {
 
   constructor(readonly config: SupervisorConfig) {
     this.logsDir = path.join(config.stateDir, 'logs');
+    this.overlays = new OverlayStore(path.join(config.stateDir, 'overlay'));
+    this.overlays.sweep((id) => this.containers.has(id));
   }
 
   /** The supervisor itself, for `engine info`. */
@@ -106,15 +113,20 @@ export class Supervisor {
     }
     const rootfs = resolveRootfs(req.rootfs);
     const base = this.config.baseRootfs;
-    if (base && base.key === rootfs.key) {
+    if (base && base.key === rootfs.key && !req.overlay) {
       throw conflict(`rootfs ${req.rootfs} is the supervisor's base template; give the container a copy (cp -a ${base.path} DIR)`);
     }
     const holder = this.rootfsInUse.get(rootfs.key);
     if (holder) throw conflict(`rootfs already in use by container '${holder}'`);
+    // --overlay never writes to the rootfs, so any number share it; a plain container would write
+    // under their lower layer, so it waits until they are gone.
+    const readers = [...(this.overlayLowers.get(rootfs.key) ?? [])];
+    if (readers.length && !req.overlay) throw conflict(`rootfs is the read-only lower layer of live --overlay container${readers.length > 1 ? 's' : ''} ${readers.map((r) => `'${r}'`).join(', ')}; start this one with --overlay too`);
+    if (req.overlay) overlayOptions(rootfs.path, this.overlays.paths(req.id));
     const cpus = req.cpus === undefined ? null : parseCpuList(req.cpus);
     // A command given as one word with white space is a shell command line (CONTRACT.md).
     const command = req.command.length === 1 && /\s/.test(req.command[0]) ? ['/bin/sh', '-c', req.command[0]] : req.command;
-    const { spec, security } = containerSpec(req, rootfs.path, command);
+    const { spec, security, strictDestinations } = containerSpec(req, rootfs.path, command);
 
     const c = new Container({
       id: req.id,
@@ -138,10 +150,16 @@ export class Supervisor {
       security,
     });
     c.spec = spec;
+    c.strictDestinations = strictDestinations;
+    c.overlay = req.overlay ? this.overlays.create(req.id) : null;
     // Reserve id and rootfs before the first await, so concurrent starts cannot both pass.
     this.containers.set(req.id, c);
-    this.rootfsInUse.set(rootfs.key, req.id);
+    if (c.overlay) this.overlayLowers.set(rootfs.key, (this.overlayLowers.get(rootfs.key) ?? new Set()).add(req.id));
+    else this.rootfsInUse.set(rootfs.key, req.id);
     c.rootfsKey = rootfs.key;
+    c.autoRemove = req.rm ?? false;
+    if (req.verb === 'run') c.holds++; // the run's output stream: released by unhold()
+    if (c.autoRemove) void c.done.then(() => this.removeIfDone(c));
     c.launched = this.launch(c, req);
     await c.launched;
     return c;
@@ -161,7 +179,7 @@ export class Supervisor {
       return;
     }
     try {
-      c.proc = await runtime.spawn({ id, spec: c.spec!, nice: c.record.nice, cpus: c.record.cpus, outFd: writeFd });
+      c.proc = await runtime.spawn({ id, spec: c.spec!, nice: c.record.nice, cpus: c.record.cpus, outFd: writeFd, strictDestinations: c.strictDestinations, overlay: c.overlay ?? undefined });
     } catch (err) {
       runtime.closeFd(readFd);
       runtime.closeFd(writeFd);
@@ -212,6 +230,7 @@ export class Supervisor {
       /* the log directory is checked at start-up */
     }
     c.finish('failed', { reason, exitCode: EXIT_RUNTIME_FAILED });
+    this.discardOverlay(c);
     this.log.error({ id: c.record.id, reason }, 'container failed to start');
   }
 
@@ -238,12 +257,33 @@ export class Supervisor {
     const state = failed ? 'failed' : finalState({ signal: info.signal, stopRequested: c.stopRequested, enforcerKilled });
     c.record.log = { ...c.record.log, bytes: drained.bytes, dropped: drained.dropped };
     c.finish(state, { exitCode: status, signal: failed ? null : signalName(info.signal) });
+    if (failed) this.discardOverlay(c); // it never ran: there are no changes to keep
     this.log.info({ id, containerPid: info.pid, state, exitCode: status, signal: c.record.signal, logBytes: drained.bytes }, 'container exited');
   }
 
   private releaseRootfs(c: Container): void {
     if (c.rootfsKey && this.rootfsInUse.get(c.rootfsKey) === c.record.id) this.rootfsInUse.delete(c.rootfsKey);
+    const readers = c.rootfsKey ? this.overlayLowers.get(c.rootfsKey) : undefined;
+    if (readers?.delete(c.record.id) && readers.size === 0) this.overlayLowers.delete(c.rootfsKey!);
     c.rootfsKey = null;
+  }
+
+  private discardOverlay(c: Container): void {
+    if (!c.overlay) return;
+    c.overlay = null;
+    this.overlays.remove(c.record.id).catch((err) => this.log.warn({ id: c.record.id, err: (err as Error).message }, 'overlay directories could not be removed'));
+  }
+
+  /** A `run` has sent the container's output: with --rm and the container ended, it is removed now. */
+  async unhold(c: Container): Promise<void> {
+    c.holds = Math.max(0, c.holds - 1);
+    await this.removeIfDone(c);
+  }
+
+  /** --rm: removes an ended container nobody holds any more (once; `engine rm` may have been first). */
+  private async removeIfDone(c: Container): Promise<void> {
+    if (!c.autoRemove || !c.isFinished || c.holds > 0 || this.containers.get(c.record.id) !== c) return;
+    await this.rm(c.record.id).catch((err) => this.log.warn({ id: c.record.id, err: (err as Error).message }, '--rm: the container could not be removed'));
   }
 
   /**
@@ -280,7 +320,10 @@ export class Supervisor {
     if (!c.isFinished) throw precondition(`container ${id} is ${c.record.state}; stop it first: engine stop ${id}`);
     this.containers.delete(id);
     this.config.logs.forget(id);
+    const overlay = c.overlay ? this.overlays.remove(id) : null;
+    c.overlay = null;
     await Promise.all([c.record.logPath, `${c.record.logPath}.1`].map((f) => fs.promises.rm(f, { force: true }).catch(() => {})));
+    await overlay?.catch((err) => this.log.warn({ id, err: (err as Error).message }, 'overlay directories could not be removed'));
     this.log.info({ id }, 'container removed');
   }
 
