@@ -5,7 +5,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { Command, Option } from 'commander';
+import type { Command } from 'commander';
 import type { StartRequest } from '../protocol/messages.js';
 import { parseEnvFile, resolveEnvEntry } from '../spec/env.js';
 
@@ -62,7 +62,7 @@ export function defineContainerVerb(program: Command, verb: 'start' | 'run', des
     .option('--hard-mib <n>', 'hard memory limit in MiB: the container is killed at it', '64')
     .option('--nice <n>', 'nice value -20..19 (the container competes by it)', '0')
     .option('--cpus <list>', 'CPUs the container may run on, e.g. 0 or 0-1,3')
-    .addOption(new Option('--log-mode <mode>', 'blocking: writes wait for the log; non-blocking: drop when the buffer is full').choices(['blocking', 'non-blocking']).default('blocking'))
+    .addOption(program.createOption('--log-mode <mode>', 'blocking: writes wait for the log; non-blocking: drop when the buffer is full').choices(['blocking', 'non-blocking']).default('blocking'))
     .option('--log-buffer-mib <n>', 'buffer for --log-mode non-blocking, in MiB')
     .option('--log-max-mib <n>', 'rotate the log to <id>.log.1 when it passes this size')
     .option('--cap-add <cap>', 'add a capability (NAME, CAP_NAME or ALL); repeatable', collect, [])

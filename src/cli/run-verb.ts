@@ -1,9 +1,11 @@
-// Runs one verb's module: its commander definition, its argv rewrite, and the CLI's error and
-// exit-status rules. Shared by main.ts (which finds the module by name) and the per-verb bundles
-// the launcher loads (scripts/bundle-cli.mjs), so both behave alike.
+// Runs one verb's module: its definition, its argv rewrite, and the CLI's error and exit-status
+// rules. Shared by main.ts (which finds the module by name) and the per-verb bundles the launcher
+// loads (scripts/bundle-cli.mjs), so both behave alike. A plain command line runs without
+// commander (quick-parse.ts); commander is loaded only for the rest (help, errors).
 
-import { Command, CommanderError } from 'commander';
+import type { Command } from 'commander';
 import { CLIENT_ERROR_EXIT } from '../errors.js';
+import { quickRun } from './quick-parse.js';
 
 export interface VerbModule {
   register(program: Command): void;
@@ -18,16 +20,22 @@ export async function runVerb(verb: string, mod: VerbModule, args: string[]): Pr
     throw err;
   });
   try {
+    const rest = mod.preprocess ? mod.preprocess(args) : args;
+    const quick = quickRun(mod.register, rest);
+    if (quick) {
+      await quick;
+      return;
+    }
+    const { Command } = await import('commander');
     const program = new Command('engine')
       .exitOverride()
       .configureOutput({ outputError: (str, write) => write(`engine: ${str.replace(/^error: /, '').trim()}\n`) });
     mod.register(program);
-    const rest = mod.preprocess ? mod.preprocess(args) : args;
     await program.parseAsync([verb, ...rest], { from: 'user' });
   } catch (err) {
-    if (err instanceof CommanderError) {
+    if (typeof (err as { code?: unknown })?.code === 'string' && (err as { code: string }).code.startsWith('commander.')) {
       // --help and --version exit 0; argument errors are client-side errors (CONTRACT.md: 125).
-      process.exitCode = err.exitCode === 0 ? 0 : CLIENT_ERROR_EXIT;
+      process.exitCode = (err as { exitCode?: number }).exitCode === 0 ? 0 : CLIENT_ERROR_EXIT;
       return;
     }
     process.stderr.write(`engine: ${(err as Error)?.message ?? String(err)}\n`);
