@@ -9,7 +9,8 @@
         "src/fdio.cc",
         "src/monitor.cc",
         "src/fds.cc",
-        "src/seccomp.cc"
+        "src/seccomp.cc",
+        "src/bpf.cc"
       ],
       "include_dirs": ["<!@(node -p \"require('node-addon-api').include\")", "../module"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],

@@ -64,5 +64,5 @@ tail -n 12 "$DEMO_DIR/supervisor.log"
 [ -e "$ENGINE_SOCKET" ] && echo "socket still there?!" || echo "socket removed"
 if pgrep -f "$DEMO_DIR/rootfs-" >/dev/null; then echo "container processes left?!"; exit 1; else echo "no container process left"; fi
 
-step "Done. Logs are in $DEMO_DIR/logs/; the README explains every verb."
+step "Done. Logs are in $DEMO_DIR/logs/; README.md and docs/CONTRACT.md explain every verb."
 ls -l "$DEMO_DIR/logs"

@@ -17,6 +17,10 @@
 // processes) and are released together; timing runs from the release to the last byte drained, so
 // container creation and exec are not counted as pipeline time (nor as the baselines' time).
 //
+// Results go to bench/results/logs.{json,md,svg}; a full run (every default variant, writers in
+// containers, no --alt, the default --out) also rewrites the table in docs/logging.md between the
+// bench:logs markers.
+//
 // Usage: node dist/bench/logs/run.js [--size-mib 1024] [--runs 5] [--variants a,b,c,d,e64,cat64,e256,cat256]
 //                                    [--feed container|process] [--dir /dev/shm/engine-logs-bench]
 //                                    [--out bench/results] [--no-write]
@@ -30,10 +34,12 @@ import path from 'node:path';
 import { LogPipelineImpl } from '../../src/logging/pipeline.js';
 import { native } from '../../src/native/addon.js';
 import { LogVerifier } from './verify.js';
+import { writeDocsSection } from '../report/docs.js';
 import type { ContainerHandle } from '../../src/runtime/types.js';
 import { REPO_ROOT } from '../../src/paths.js';
 
 const BIN = path.join(REPO_ROOT, 'bench/logs/bin');
+const ALL_VARIANTS = ['a', 'b', 'c', 'd', 'e64', 'cat64', 'e256', 'cat256'];
 const WRITER = path.join(BIN, 'writer');
 const SEED_RING = path.join(BIN, 'seed_ring');
 const MB = 1e6;
@@ -56,7 +62,7 @@ interface Args {
 
 function parseArgs(argv: string[]): Args {
   const a: Args = {
-    sizeMiB: 1024, runs: 5, variants: ['a', 'b', 'c', 'd', 'e64', 'cat64', 'e256', 'cat256'],
+    sizeMiB: 1024, runs: 5, variants: [...ALL_VARIANTS],
     dir: fs.existsSync('/dev/shm') ? '/dev/shm/engine-logs-bench' : path.join(os.tmpdir(), 'engine-logs-bench'),
     out: path.join(REPO_ROOT, 'bench/results'), write: true,
     opts: {},
@@ -384,6 +390,15 @@ async function main(): Promise<void> {
   fs.writeFileSync(path.join(args.out, 'logs.md'), md);
   fs.writeFileSync(path.join(args.out, 'logs.svg'), await chart(samples));
   console.log(`# wrote ${path.relative(process.cwd(), path.join(args.out, 'logs.{json,md,svg}'))}`);
+  // The docs show the last full run only: a partial or tuning run would replace the figures the
+  // text there discusses with a table that lacks its baselines.
+  const full = args.feed === 'container' && !args.alt && ALL_VARIANTS.every((v) => args.variants.includes(v));
+  const doc = path.join(REPO_ROOT, 'docs/logging.md');
+  if (!full || path.resolve(args.out) !== path.join(REPO_ROOT, 'bench/results'))
+    console.log('# docs/logging.md not updated: not a full run (every variant, --feed container, no --alt, the default --out)');
+  else if (writeDocsSection(doc, 'logs', `${when}: ${system}. ${args.sizeMiB} MiB per variant, ${args.runs} counted runs each. Full report: [bench/results/logs.md](../bench/results/logs.md).\n\n${table}`))
+    console.log('# updated the table in docs/logging.md');
+  else console.error('# docs/logging.md has no bench:logs markers: not updated');
 }
 
 async function chart(samples: Sample[]): Promise<string> {

@@ -72,7 +72,7 @@ export function summaryLine(info: RunInfo, results: ScenarioResult[]): string {
   }. Full report: [bench/results/sched.md](../bench/results/sched.md).`;
 }
 
-/** One row per scenario: the table the README carries. */
+/** One row per scenario: the table docs/scheduler.md carries (bench:sched section). */
 export function summaryTable(results: ScenarioResult[]): string {
   const rows = [
     '| scenario (pinned to one CPU) | nice a / b | predicted share a / b | measured share a / b | ratio predicted / measured | completion a / b | other load |',

@@ -1,13 +1,16 @@
-// npm run experiment:sched [-- --quick] [--cpu N] [--out DIR]
+// npm run experiment:sched [-- --quick] [--cpu N] [--out DIR] [--only ID,ID] [--no-docs]
 //
 // How Linux shares one CPU between containers: pairs of containers started through engine's own
 // supervisor, all pinned to one CPU, their CPU time sampled every 100 ms; the measured shares next
-// to the ones the kernel's nice weights predict. Writes sched.md, sched.json and sched-*.svg.
+// to the ones the kernel's nice weights predict. Writes sched.md, sched.json and sched-*.svg; a full
+// run (not --quick, every scenario, the default --out) also rewrites the table in docs/scheduler.md
+// between the bench:sched markers, unless --no-docs.
 
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from '../../src/paths.js';
+import { writeDocsSection } from '../report/docs.js';
 import { formatCpuList, onlineCpus } from '../../src/sched/cpus.js';
 import { readCpuTicks, TICK_MS } from './sampler.js';
 import { runScenario, scenarios, type ScenarioResult } from './experiment.js';
@@ -19,20 +22,21 @@ interface Options {
   cpu: number | null;
   out: string;
   only: string[] | null;
-  updateDocs: boolean;
+  /** false with --no-docs */
+  docs: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { quick: false, cpu: null, out: path.join(REPO_ROOT, 'bench/results'), only: null, updateDocs: false };
+  const o: Options = { quick: false, cpu: null, out: path.join(REPO_ROOT, 'bench/results'), only: null, docs: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick') o.quick = true;
     else if (a === '--cpu') o.cpu = Number(argv[++i]);
     else if (a === '--out') o.out = path.resolve(argv[++i]);
     else if (a === '--only') o.only = argv[++i].split(',');
-    else if (a === '--update-docs') o.updateDocs = true;
+    else if (a === '--no-docs') o.docs = false;
     else if (a === '-h' || a === '--help') {
-      console.log('usage: npm run experiment:sched -- [--quick] [--cpu N] [--out DIR] [--only ID,ID] [--update-docs]');
+      console.log('usage: npm run experiment:sched -- [--quick] [--cpu N] [--out DIR] [--only ID,ID] [--no-docs]');
       process.exit(0);
     } else throw new Error(`unknown option ${a} (see --help)`);
   }
@@ -144,14 +148,15 @@ async function main(): Promise<void> {
   fs.writeFileSync(path.join(opts.out, 'sched-ratio.svg'), await ratioChart(results));
   for (const r of results) fs.writeFileSync(path.join(opts.out, `sched-timeline-${r.id}.svg`), await timelineChart(r));
   fs.writeFileSync(path.join(opts.out, 'sched.md'), markdown(info, results));
-  if (opts.updateDocs) {
+  // Only a full run goes into the docs: a quick run's 1 s budgets distort the small side of
+  // -10/+10 (see docs/scheduler.md, Method), and a partial one would drop rows the text discusses.
+  const full = !opts.quick && !opts.only && path.resolve(opts.out) === path.join(REPO_ROOT, 'bench/results');
+  if (opts.docs && full) {
     const doc = path.join(REPO_ROOT, 'docs/scheduler.md');
-    const text = fs.readFileSync(doc, 'utf8');
-    const block = `<!-- sched-table:start (written by npm run experiment:sched -- --update-docs) -->\n${summaryLine(info, results)}\n\n${summaryTable(results)}\n<!-- sched-table:end -->`;
-    const next = text.replace(/<!-- sched-table:start[^]*?<!-- sched-table:end -->/, block);
-    if (next === text && !text.includes(block)) throw new Error(`no sched-table markers in ${doc}`);
-    fs.writeFileSync(doc, next);
-    console.log(`updated the table in ${doc}`);
+    if (writeDocsSection(doc, 'sched', `${summaryLine(info, results)}\n\n${summaryTable(results)}`)) console.log(`updated the table in ${doc}`);
+    else console.error(`experiment:sched: no bench:sched markers in ${doc}: not updated`);
+  } else if (opts.docs) {
+    console.log('docs/scheduler.md not updated: not a full run (--quick, --only or another --out)');
   }
   console.log(`wrote ${path.join(opts.out, 'sched.md')}, sched.json and ${results.length + 1} charts in ${(info.durationMs / 1000).toFixed(0)} s`);
 }

@@ -106,6 +106,11 @@ static void join_namespaces(const struct plan *p)
  * is a child, made the runtime's own child (CLONE_PARENT) so the runtime can wait for it. */
 static void fork_into_pid_namespace(void)
 {
+	/* The child's records must follow CHILD_PID on the status pipe: it waits for EOF on this
+	 * pipe, which comes when the parent has reported and exited. */
+	int order[2];
+	if (pipe2(order, O_CLOEXEC) < 0)
+		fail(STEP_FORK);
 	long pid = syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, 0);
 	if (pid < 0)
 		fail(STEP_FORK);
@@ -113,6 +118,12 @@ static void fork_into_pid_namespace(void)
 		report(STEP_CHILD_PID, 0, 0, (int32_t)pid);
 		_exit(0);
 	}
+	close(order[1]);
+	char c;
+	ssize_t n;
+	do n = read(order[0], &c, 1);
+	while (n < 0 && errno == EINTR);
+	close(order[0]);
 }
 
 static void process_settings(const struct plan *p)

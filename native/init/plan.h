@@ -1,6 +1,6 @@
 /*
  * The plan: everything engine-init does between clone and the command's exec, decided in
- * TypeScript (src/spawn/plan.ts writes it) and executed here without any policy of its own.
+ * TypeScript (src/runtime/plan.ts writes it) and executed here without any policy of its own.
  *
  * Wire format: the magic "ENGPLAN1", then records until the end of the file:
  *     u16 tag, u16 reserved (0), u32 length, then `length` bytes of payload.

@@ -27,6 +27,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitMonitor(env, exports);
   InitFds(env, exports);
   InitSeccomp(env, exports);
+  InitBpf(env, exports);
   return exports;
 }
 

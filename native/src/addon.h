@@ -10,6 +10,7 @@ void InitFdio(Napi::Env env, Napi::Object exports);       // fdio.cc: pipe sizin
 void InitMonitor(Napi::Env env, Napi::Object exports);    // monitor.cc: /dev/container_monitor ioctls and events
 void InitFds(Napi::Env env, Napi::Object exports);        // fds.cc: pipes, peer credentials
 void InitSeccomp(Napi::Env env, Napi::Object exports);    // seccomp.cc: libseccomp rules -> raw BPF bytes
+void InitBpf(Napi::Env env, Napi::Object exports);        // bpf.cc: cgroup v2 device filter programs
 
 // Throws a JS Error shaped like Node's system errors: message "syscall: STRERROR", code "EXXX", errno, syscall.
 Napi::Error ErrnoError(Napi::Env env, int err, const char* syscall);

@@ -8,6 +8,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { invalid } from '../errors.js';
+import { native } from '../native/addon.js';
+import { deviceFilterProgram } from './device-filter.js';
 import type { Resources } from '../spec/config.js';
 import { devicesCgroupLines } from '../security/devices-cgroup.js';
 import { cgroupLayout, dirsFor } from './hierarchies.js';
@@ -172,6 +174,13 @@ export class ContainerCgroup {
     }
     if (r.pids) write(dir, 'pids.max', r.pids.limit > 0 ? r.pids.limit : 'max');
     if (r.unified) for (const [k, v] of Object.entries(r.unified)) write(dir, k, v);
+    if (r.devices?.length) {
+      try {
+        native().attachDeviceFilter(dir, deviceFilterProgram(r.devices));
+      } catch (err) {
+        throw invalid(`${dir}: the device filter (BPF) could not be attached: ${(err as Error).message}`);
+      }
+    }
   }
 
   /** Puts a process in every directory. */

@@ -20,6 +20,9 @@ export type Layout = { version: 1; hierarchies: V1Hierarchy[] } | { version: 2; 
 /** The controllers a container's resources use, in the order they are applied. */
 export const V1_CONTROLLERS = ['memory', 'cpu', 'cpuacct', 'cpuset', 'pids', 'devices', 'freezer', 'blkio', 'hugetlb', 'net_cls', 'net_prio', 'perf_event'] as const;
 
+/** On v1, the pseudo-controller of a hybrid host's cgroup2 tree (line "0::" in /proc/PID/cgroup). */
+export const UNIFIED = 'unified';
+
 let cached: Layout | null = null;
 
 export function cgroupLayout(): Layout {
@@ -27,7 +30,8 @@ export function cgroupLayout(): Layout {
   const mounts = readMountinfo();
   const v1 = mounts
     .filter((m) => m.fsType === 'cgroup')
-    .map((m) => ({ controllers: m.superOptions.filter((o) => (V1_CONTROLLERS as readonly string[]).includes(o)), mountPoint: m.mountPoint, root: m.root }))
+    // A named hierarchy (name=systemd) has no controller, but runc puts containers there too.
+    .map((m) => ({ controllers: m.superOptions.filter((o) => (V1_CONTROLLERS as readonly string[]).includes(o) || o.startsWith('name=')), mountPoint: m.mountPoint, root: m.root }))
     .filter((h) => h.controllers.length > 0);
   // The same hierarchy can be mounted twice (bind mounts): keep the first of each controller set.
   const seen = new Set<string>();
@@ -37,7 +41,10 @@ export function cgroupLayout(): Layout {
     seen.add(key);
     return true;
   });
-  if (hierarchies.length > 0) {
+  if (hierarchies.some((h) => h.controllers.some((c) => !c.startsWith('name=')))) {
+    // A hybrid host's cgroup2 tree holds no controller, but runc puts containers there too.
+    const unified = mounts.find((m) => m.fsType === 'cgroup2');
+    if (unified) hierarchies.push({ controllers: [UNIFIED], mountPoint: unified.mountPoint, root: unified.root });
     cached = { version: 1, hierarchies };
     return cached;
   }
@@ -76,7 +83,7 @@ export function dirsFor(cgPath: string, pid: Pid = 'self'): Array<{ controllers:
     return [{ controllers: layout.controllers, dir: under(layout.mountPoint, layout.root, line?.path) }];
   }
   return layout.hierarchies.map((h) => {
-    const line = own?.find((l) => h.controllers.every((c) => l.controllers.includes(c)));
+    const line = own?.find((l) => (h.controllers[0] === UNIFIED ? l.id === '0' : h.controllers.every((c) => l.controllers.includes(c))));
     return { controllers: h.controllers, dir: under(h.mountPoint, h.root, line?.path) };
   });
 }

@@ -24,6 +24,7 @@ Verbs:
   inspect ID                        print one container's record as JSON
   info [--json] [--reset-loop-delay]  the supervisor: pid, uptime, enforcer, event-loop delay
   rootfs create|import ...          make a root filesystem for containers
+  oci VERB ...                      engine-oci, the OCI runtime (runc's command line; docs/oci.md)
 
 Run 'engine VERB --help' for the options of a verb.
 Socket: --socket PATH, or ENGINE_SOCKET, default /tmp/mini_runtime.sock.
@@ -37,6 +38,12 @@ async function main(argv: string[]): Promise<void> {
   }
   if (verb === '--version' || verb === '-V') {
     process.stdout.write(`engine ${ENGINE_VERSION}\n`);
+    return;
+  }
+  if (verb === 'oci') {
+    // `engine oci VERB ...` is engine-oci, the OCI runtime, for people: it reads process.argv itself.
+    process.argv.splice(2, 1);
+    await import('../oci/main.js');
     return;
   }
   if (!verb || !(VERBS as readonly string[]).includes(verb)) {

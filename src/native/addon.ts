@@ -130,7 +130,15 @@ export interface SeccompAddon {
   compileSeccomp(description: unknown): Buffer;
 }
 
-export type NativeAddon = SpawnAddon & FdioAddon & MonitorAddon & SeccompAddon;
+// --- bpf.cc ------------------------------------------------------------------------------------
+
+export interface BpfAddon {
+  /** loads a BPF_PROG_TYPE_CGROUP_DEVICE program (8-byte instructions, src/cgroups/device-filter.ts)
+   *  and attaches it to the cgroup directory (cgroup v2) */
+  attachDeviceFilter(cgroupDir: string, insns: Buffer): void;
+}
+
+export type NativeAddon = SpawnAddon & FdioAddon & MonitorAddon & SeccompAddon & BpfAddon;
 
 let addon: NativeAddon | undefined;
 

@@ -1,9 +1,9 @@
 // linux.seccomp (OCI form) to the raw BPF program the container's child installs, compiled once
 // per distinct filter per process.
 //
-// Why a cache: compiling the default profile with libseccomp costs milliseconds (see README) and
-// blocks the supervisor's event loop, while almost every container asks for one of very few filters
-// (the default profile for one capability set). The key is the filter description itself, so two
+// Why a cache: compiling the default profile with libseccomp costs milliseconds (docs/security.md,
+// "Cost") and blocks the supervisor's event loop, while almost every container asks for one of very
+// few filters (the default profile for one capability set). The key is the filter description itself, so two
 // containers share a program exactly when libseccomp would be given the same input.
 // Rule shaping follows runc: a rule whose action is the default action is dropped (libseccomp
 // refuses it); several conditions on the same argument become one rule per condition (an OR),

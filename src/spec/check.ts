@@ -1,8 +1,8 @@
 // Small readers for untrusted JSON that name the JSON path and the rule when they refuse a value.
 //
 // Why hand-written and not zod: engine-oci pays this module's import on every `create`, and these
-// checks cost nothing to load (see README: spec import time). Every reader returns a fresh value,
-// so what parseConfig returns holds no unknown fields and no aliasing with the caller's JSON.
+// checks cost nothing to load (docs/security.md, "Cost": import times). Every reader returns a fresh
+// value, so what parseConfig returns holds no unknown fields and no aliasing with the caller's JSON.
 // JSON null counts as absent, as it does for Go's encoding/json that writes most config.json files.
 
 import { EngineError } from '../errors.js';

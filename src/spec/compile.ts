@@ -6,14 +6,14 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { cgroupLayout } from '../cgroups/hierarchies.js';
+import { cgroupLayout, UNIFIED } from '../cgroups/hierarchies.js';
 import { invalid } from '../errors.js';
 import { native } from '../native/addon.js';
 import type { FdMap } from '../runtime/init-process.js';
 import { CLONE, MS, PM, type InitPlan, type PlanDevice, type PlanHook, type PlanMount } from '../runtime/plan.js';
 import { securityPlan } from '../security/plan.js';
 import type { Device, Mount, NamespaceType, Propagation, RuntimeSpec } from './config.js';
-import { DEFAULT_PATH } from './defaults.js';
+import { DEFAULT_PATH } from './path-default.js';
 
 const FLAG_OPTIONS: Record<string, [set: number, clear: number]> = {
   ro: [MS.RDONLY, 0], rw: [0, MS.RDONLY],
@@ -139,7 +139,10 @@ function cgroupMounts(m: Mount, parsed: ParsedMountOptions, ctx: CompileContext,
   const isV2 = layout.version === 2;
   // In a cgroup namespace only the hierarchies matter (each mount shows the namespace's root);
   // outside one, the container's own directories are bound in.
-  const dirs = newCgroupNs && layout.version === 1 ? layout.hierarchies.map((h) => ({ controllers: h.controllers, dir: '' })) : (ctx.cgroupDirs ?? []);
+  // A hybrid host's controller-less cgroup2 tree is not shown, as runc does not show it.
+  const dirs = (newCgroupNs && layout.version === 1 ? layout.hierarchies.map((h) => ({ controllers: h.controllers, dir: '' })) : (ctx.cgroupDirs ?? [])).filter(
+    (d) => layout.version === 2 || !d.controllers.includes(UNIFIED),
+  );
   if (isV2 && newCgroupNs) {
     return [{ source: 'cgroup2', destination: m.destination, type: 'cgroup2', flags: base | (ro ? MS.RDONLY : 0), propagation: 0, pm: 0, data: '' }];
   }
@@ -147,7 +150,8 @@ function cgroupMounts(m: Mount, parsed: ParsedMountOptions, ctx: CompileContext,
   if (isV2) return [{ source: dirs[0].dir, destination: m.destination, type: 'bind', flags: MS.BIND | base | (ro ? MS.RDONLY : 0), propagation: 0, pm: 0, data: '' }];
   const out: PlanMount[] = [{ source: 'tmpfs', destination: m.destination, type: 'tmpfs', flags: base, propagation: 0, pm: 0, data: 'mode=755' }];
   for (const d of dirs) {
-    const destination = `${m.destination}/${d.controllers.join(',')}`;
+    // a named hierarchy shows under its name, as runc mounts it: name=systemd at .../systemd
+    const destination = `${m.destination}/${d.controllers.map((c) => c.replace(/^name=/, '')).join(',')}`;
     // In a cgroup namespace the hierarchy mounts show the namespace's root, which is the container's
     // cgroup; outside one, the container's directory is bound in.
     out.push(

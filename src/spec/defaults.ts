@@ -13,7 +13,9 @@ import { dockerProfileToOci, type KernelVersion } from '../security/docker-profi
 import type { SeccompArch } from '../security/seccomp-names.js';
 
 export const OCI_VERSION = '1.1.0';
-export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+import { DEFAULT_PATH } from './path-default.js';
+
+export { DEFAULT_PATH };
 
 /** Where /sys is mounted, and the cgroup tree under it: read-only unless --privileged. */
 export const SYSFS_DESTINATION = '/sys';

@@ -3,7 +3,8 @@
 # from the repository root, as root, on Debian's packaged kernel.
 #   1. cgroup v2: mount cgroup2 ALONE at /sys/fs/cgroup (the guest has no v1 hierarchy), then run the
 #      enforcer tests (test/memory/cgroup.test.ts) and the end-to-end tests through the real Node
-#      supervisor (test/memory/e2e.test.ts) against it.
+#      supervisor (test/memory/e2e.test.ts) against it, and the devices cgroup as a BPF program
+#      (test/core/devices.test.ts, test/security/device-filter.test.ts).
 #   2. kernel module: insmod module/monitor.ko, run the module enforcer tests and the end-to-end tests
 #      with --memory-enforcer module, rmmod.
 # Every ava test becomes one "PASS|FAIL|SKIP vm-memory <part>: <title>" line; the host counts them.
@@ -34,7 +35,7 @@ run_ava() {  # PART FILE... (env already set by the caller)
 if mount -t cgroup2 cgroup2 /sys/fs/cgroup; then
   say "cgroup2 at /sys/fs/cgroup, controllers: $(cat /sys/fs/cgroup/cgroup.controllers)"
   if grep -qw memory /sys/fs/cgroup/cgroup.controllers; then
-    run_ava cgroup-v2 test/memory/cgroup.test.ts test/memory/e2e.test.ts
+    run_ava cgroup-v2 test/memory/cgroup.test.ts test/memory/e2e.test.ts test/core/devices.test.ts test/security/device-filter.test.ts
   else
     echo "FAIL vm-memory cgroup-v2: no memory controller in the guest's cgroup2"; fails=$((fails + 1))
   fi

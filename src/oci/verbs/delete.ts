@@ -15,7 +15,7 @@ import { runHooks } from '../hooks.js';
 import { logWarning } from '../log.js';
 import type { OciContext } from '../main.js';
 import { checkId, containerDir, NotFound, stateJson } from '../state.js';
-import { readConfig } from './create.js';
+import { readSavedConfig } from '../saved-config.js';
 import { signalInit } from './kill.js';
 
 async function killEverything(c: Loaded): Promise<void> {
@@ -39,12 +39,7 @@ export async function destroy(root: string, c: Loaded): Promise<void> {
   await killEverything(c);
   if (!(await c.cgroup.remove())) logWarning(`cgroup ${c.state.cgroupPath} could not be removed`);
   const dir = containerDir(root, c.state.id);
-  let spec;
-  try {
-    spec = readConfig(path.join(dir, 'config.json'));
-  } catch {
-    spec = null; // a create killed before it saved the config: no hooks to run
-  }
+  const spec = readSavedConfig(dir); // null: a create killed before it saved the config, no hooks
   if (spec) runHooks(spec.hooks?.poststop, stateJson(c.state, 'stopped'), 'poststop', logWarning);
   // Renamed first, so a concurrent delete finds nothing rather than half a directory.
   const gone = path.join(root, `.deleted-${c.state.id}-${process.pid}`);
@@ -66,7 +61,12 @@ export async function run(ctx: OciContext, argv: string[]): Promise<number> {
   try {
     c = load(ctx.root, id);
   } catch (err) {
-    if (err instanceof NotFound && force) return 0;
+    if (err instanceof NotFound && force) {
+      // A create killed between making the directory and writing its state leaves the directory
+      // alone: nothing was started yet, so removing it is all there is to do.
+      fs.rmSync(containerDir(ctx.root, id), { recursive: true, force: true });
+      return 0;
+    }
     throw err;
   }
   if ((c.status === 'running' || c.status === 'paused' || c.status === 'creating') && !force) {

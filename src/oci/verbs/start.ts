@@ -2,13 +2,13 @@
 // exec.fifo for writing; opening it for reading releases it), then runs the poststart hooks.
 
 import fs from 'node:fs';
-import { readConfig } from './create.js';
 import { processAlive } from '../../proc/proc.js';
 import { parseFlags, UsageError } from '../args.js';
 import { load, sleep } from '../common.js';
 import { runHooks } from '../hooks.js';
 import { logWarning } from '../log.js';
 import type { OciContext } from '../main.js';
+import { readSavedConfig } from '../saved-config.js';
 import { checkId, containerDir, fifoPath, stateJson } from '../state.js';
 import path from 'node:path';
 
@@ -51,7 +51,7 @@ export async function run(ctx: OciContext, argv: string[]): Promise<number> {
     fs.closeSync(fd);
   }
   fs.rmSync(fifo, { force: true });
-  const spec = readConfig(path.join(containerDir(ctx.root, id), 'config.json'));
-  runHooks(spec.hooks?.poststart, stateJson(c.state, 'running'), 'poststart', logWarning);
+  const spec = readSavedConfig(containerDir(ctx.root, id));
+  runHooks(spec?.hooks?.poststart, stateJson(c.state, 'running'), 'poststart', logWarning);
   return 0;
 }

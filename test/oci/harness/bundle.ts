@@ -53,7 +53,7 @@ export class DirectRuntime {
 
   /** One verb; output through files, since a created container's init inherits the runtime's stdio. */
   call(args: string[], opts: { cwd?: string; timeoutMs?: number } = {}): Promise<RunResult> {
-    return run(this.rt.path, ['--root', this.root, ...args], { timeoutMs: 30_000, outputDir: this.root + '.out', ...opts });
+    return run(this.rt.path, ['--root', this.root, ...args], { timeoutMs: 120_000, outputDir: this.root + '.out', ...opts });
   }
 
   /** `state ID` parsed, or null with the error text when the runtime refuses. */
