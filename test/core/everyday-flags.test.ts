@@ -1,5 +1,6 @@
 // Docker's everyday flags on real containers: -e/--env-file, -w, --hostname, --tmpfs, -v (read-only
 // all the way down, symlink escapes refused), --rm and --overlay (many containers on one rootfs).
+// Serial: one of them runs 20 containers at once, and the suite shares two CPUs with other files.
 
 import anyTest, { type ExecutionContext, type TestFn } from 'ava';
 import { execFile, execFileSync } from 'node:child_process';
@@ -38,11 +39,13 @@ function overlayDirs(sup: Supervisor): string[] {
   }
 }
 
+/** The ids the supervisor lists (over the socket: no CLI process, which a loaded machine pays for). */
 async function ids(sup: Supervisor): Promise<string[]> {
-  return JSON.parse((await sup.engine('ps', '--json')).stdout).map((r: { id: string }) => r.id);
+  const r = await sup.call({ verb: 'ps' });
+  return r.ok && r.event === 'list' ? r.records.map((c) => c.id) : [];
 }
 
-e2e('-e, --env-file and NAME alone: file first, -e wins, one entry per name', async (t) => {
+e2e.serial('-e, --env-file and NAME alone: file first, -e wins, one entry per name', async (t) => {
   const { sup } = t.context;
   const rootfs = await sup.rootfs();
   const envFile = path.join(hostDir(t, 'env'), 'app.env');
@@ -63,7 +66,7 @@ e2e('-e, --env-file and NAME alone: file first, -e wins, one entry per name', as
   t.true(env.includes('HOSTNAME=fl-env'));
 });
 
-e2e('-w: an existing directory, and a missing one made inside the container', async (t) => {
+e2e.serial('-w: an existing directory, and a missing one made inside the container', async (t) => {
   const { sup } = t.context;
   const rootfs = await sup.rootfs();
   const r1 = await sup.engine('run', 'fl-wd1', '-w', '/etc', rootfs, '/bin/pwd');
@@ -74,7 +77,7 @@ e2e('-w: an existing directory, and a missing one made inside the container', as
   t.true(fs.existsSync(path.join(rootfs, 'srv/app/data/here')));
 });
 
-e2e('--hostname: the UTS name and $HOSTNAME; without it, the id', async (t) => {
+e2e.serial('--hostname: the UTS name and $HOSTNAME; without it, the id', async (t) => {
   const { sup } = t.context;
   const rootfs = await sup.rootfs();
   const r = await sup.engine('run', 'fl-host', '--hostname', 'web-1.example', rootfs, 'hostname; echo $HOSTNAME');
@@ -83,7 +86,7 @@ e2e('--hostname: the UTS name and $HOSTNAME; without it, the id', async (t) => {
   t.is(d.stdout, 'fl-host-default\n');
 });
 
-e2e('--tmpfs PATH:size=N: a tmpfs of that size, full at it', async (t) => {
+e2e.serial('--tmpfs PATH:size=N: a tmpfs of that size, full at it', async (t) => {
   const { sup } = t.context;
   const rootfs = await sup.rootfs();
   const r = await sup.engine('run', 'fl-tmpfs', '--tmpfs', '/scratch:size=1m,mode=700', rootfs,
@@ -96,7 +99,7 @@ e2e('--tmpfs PATH:size=N: a tmpfs of that size, full at it', async (t) => {
   t.false(fs.existsSync(path.join(rootfs, 'scratch/f')), 'the writes went to the tmpfs');
 });
 
-e2e('-v read-write: the container writes to the host directory', async (t) => {
+e2e.serial('-v read-write: the container writes to the host directory', async (t) => {
   const { sup } = t.context;
   const rootfs = await sup.rootfs();
   const dir = hostDir(t, 'vol-rw');
@@ -115,7 +118,7 @@ e2e('-v read-write: the container writes to the host directory', async (t) => {
   t.is(rel.stdout, 'one file\n');
 });
 
-e2e('-v :ro is read-only all the way down, mounts under HOST too', async (t) => {
+e2e.serial('-v :ro is read-only all the way down, mounts under HOST too', async (t) => {
   const { sup } = t.context;
   const rootfs = await sup.rootfs();
   const dir = hostDir(t, 'vol-ro');
@@ -145,7 +148,7 @@ async function refused(t: Context, rootfs: string, id: string, args: string[], p
   t.false(overlayDirs(sup).includes(id), `${args.join(' ')}: no overlay directory`);
 }
 
-e2e('-v whose container path leaves the rootfs through a symlink is refused; nothing is made', async (t) => {
+e2e.serial('-v whose container path leaves the rootfs through a symlink is refused; nothing is made', async (t) => {
   const rootfs = await t.context.sup.rootfs();
   const src = hostDir(t, 'vol-src');
   const outside = hostDir(t, 'outside');
@@ -165,7 +168,7 @@ e2e('-v whose container path leaves the rootfs through a symlink is refused; not
   t.is(ok.stdout, '1\n', ok.stderr);
 });
 
-e2e('bad volumes, env and tmpfs: one line each, nothing left behind', async (t) => {
+e2e.serial('bad volumes, env and tmpfs: one line each, nothing left behind', async (t) => {
   const rootfs = await t.context.sup.rootfs();
   const src = hostDir(t, 'vol-bad');
   await refused(t, rootfs, 'fl-bad1', ['-v', '/no/such/dir:/data'], /-v \/no\/such\/dir:\/data: the host path \/no\/such\/dir does not exist/);
@@ -188,7 +191,7 @@ e2e('bad volumes, env and tmpfs: one line each, nothing left behind', async (t) 
   t.regex(String((raw as Error).message ?? JSON.stringify(raw)), /--env "NOVALUE": expected NAME=VALUE/);
 });
 
-e2e('run --rm: prints everything, exits with the status, then no record and no log', async (t) => {
+e2e.serial('run --rm: prints everything, exits with the status, then no record and no log', async (t) => {
   const { sup } = t.context;
   const rootfs = await sup.rootfs();
   const r = await sup.engine('run', '--rm', 'fl-rm', rootfs, 'seq 1 50000; exit 3');
@@ -198,12 +201,12 @@ e2e('run --rm: prints everything, exits with the status, then no record and no l
   t.is(out[49999], '50000');
   t.false((await ids(sup)).includes('fl-rm'));
   t.false(fs.existsSync(path.join(sup.stateDir, 'logs', 'fl-rm.log')));
-  t.regex((await sup.engine('inspect', 'fl-rm')).stderr, /no such container: fl-rm/);
+  t.regex(String(await sup.inspect('fl-rm').catch((e: Error) => e.message)), /no such container: fl-rm/);
   // The id is free again.
   t.is((await sup.engine('run', '--rm', 'fl-rm', rootfs, '/bin/true')).code, 0);
 });
 
-e2e('start --rm: removed once it ends', async (t) => {
+e2e.serial('start --rm: removed once it ends', async (t) => {
   const { sup } = t.context;
   const rootfs = await sup.rootfs();
   const dir = hostDir(t, 'rm-gate');
@@ -215,7 +218,7 @@ e2e('start --rm: removed once it ends', async (t) => {
   t.false(fs.existsSync(path.join(sup.stateDir, 'logs', 'fl-rm-bg.log')));
 });
 
-e2e('--overlay: 20 live containers on one rootfs, each write private, the rootfs unchanged, nothing left after rm', async (t) => {
+e2e.serial('--overlay: 20 live containers on one rootfs, each write private, the rootfs unchanged, nothing left after rm', async (t) => {
   const { sup } = t.context;
   const base = await sup.rootfs('overlay-base');
   const before = execFileSync('sh', ['-c', `cd ${base} && find . -printf '%p %s %T@ %m\\n' | sort`]).toString();
@@ -234,7 +237,8 @@ e2e('--overlay: 20 live containers on one rootfs, each write private, the rootfs
     const who = path.join(sup.stateDir, 'overlay', id, 'upper', 'etc', 'who');
     await until(`${id} to write`, () => fs.existsSync(who) && fs.readFileSync(who, 'utf8') === `${id}\n`, 20_000);
   }
-  const live = JSON.parse((await sup.engine('ps', '--json')).stdout).filter((r: { id: string; state: string }) => names.includes(r.id) && r.state === 'running');
+  const list = await sup.call({ verb: 'ps' });
+  const live = list.ok && list.event === 'list' ? list.records.filter((r) => names.includes(r.id) && r.state === 'running') : [];
   t.is(live.length, n);
   // A plain container cannot take a rootfs that is a live overlay's lower layer.
   const plain = await sup.engine('start', 'fl-ov-plain', base, '/bin/true');
@@ -254,7 +258,7 @@ e2e('--overlay: 20 live containers on one rootfs, each write private, the rootfs
   t.is((await sup.engine('run', 'fl-ov-plain2', base, '/bin/true')).code, 0);
 });
 
-e2e('--overlay with --rm: the changes go with the container', async (t) => {
+e2e.serial('--overlay with --rm: the changes go with the container', async (t) => {
   const { sup } = t.context;
   const rootfs = await sup.rootfs();
   const r = await sup.engine('run', '--rm', '--overlay', 'fl-ov-rm', rootfs, 'echo changed > /etc/hostname-copy; cat /etc/hostname-copy');
