@@ -4,7 +4,6 @@
 // Why: Node's start-up is the floor of every `engine` command, and resolving and compiling ~15
 // ES modules plus commander on top of it cost 40-60 ms (issue 12, item 6). A bundle is one file,
 // read and compiled at once; CommonJS loads synchronously, without the ES module loader's work.
-// commander stays outside (node_modules): a plain command line never loads it (quick-parse.ts).
 // A verb whose code needs to know where it lives (src/paths.ts: the addon, engine-init, workers),
 // such as `supervisor`, is not bundled: the launcher runs it from dist/src/cli/main.js.
 
@@ -40,9 +39,6 @@ for (const file of fs.readdirSync(verbsDir).filter((f) => f.endsWith('.ts')).sor
     metafile: true,
     logLevel: 'silent',
     legalComments: 'none',
-    // Loaded only when a command line needs commander's parsing (help, errors): kept out of the
-    // file every run reads and compiles.
-    external: ['commander'],
   });
   const inputs = Object.keys(result.metafile.inputs);
   const bound = inputs.find((i) => LOCATION_BOUND.includes(i) || i.endsWith('.node'));

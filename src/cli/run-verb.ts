@@ -1,11 +1,9 @@
 // Runs one verb's module: its definition, its argv rewrite, and the CLI's error and exit-status
 // rules. Shared by main.ts (which finds the module by name) and the per-verb bundles the launcher
-// loads (scripts/bundle-cli.mjs), so both behave alike. A plain command line runs without
-// commander (quick-parse.ts); commander is loaded only for the rest (help, errors).
+// loads (scripts/bundle-cli.mjs), so both behave alike.
 
 import type { Command } from 'commander';
 import { CLIENT_ERROR_EXIT } from '../errors.js';
-import { quickRun } from './quick-parse.js';
 
 export interface VerbModule {
   register(program: Command): void;
@@ -21,11 +19,6 @@ export async function runVerb(verb: string, mod: VerbModule, args: string[]): Pr
   });
   try {
     const rest = mod.preprocess ? mod.preprocess(args) : args;
-    const quick = quickRun(mod.register, rest);
-    if (quick) {
-      await quick;
-      return;
-    }
     const { Command } = await import('commander');
     const program = new Command('engine')
       .exitOverride()
