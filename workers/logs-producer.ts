@@ -17,6 +17,9 @@ import {
 import { EAGAIN, native } from '../src/native/addon.js';
 import type { FromProducer, ProducerInit, ToProducer } from '../src/logging/messages.js';
 
+/** read() on a pty master once the last slave has closed */
+const EIO = 5;
+
 interface Stream {
   slot: number;
   fd: number;
@@ -133,7 +136,7 @@ function readOnce(s: Stream): void {
     if (room <= 0) {
       const n = io.readInto(s.fd, scratch, 0, scratch.length);
       if (n > 0) table[base + S_DROPPED] += n;
-      else if (n === 0) endStream(s, 0);
+      else if (n === 0 || n === -EIO) endStream(s, 0);
       else if (n !== -EAGAIN) {
         post({ type: 'warn', slot: s.slot, msg: `read: errno ${-n}` });
         endStream(s, 0);
@@ -150,8 +153,8 @@ function readOnce(s: Stream): void {
     table[base + S_PUBLISHED] += n;
     roundBytes += n;
     published = true;
-  } else if (n === 0) {
-    endStream(s, 0);
+  } else if (n === 0 || n === -EIO) {
+    endStream(s, 0); // EIO: a pty master whose last slave closed (a container with -t has ended)
   } else if (n !== -EAGAIN) {
     post({ type: 'warn', slot: s.slot, msg: `read: errno ${-n}` });
     endStream(s, 0);

@@ -1,10 +1,11 @@
-// Descriptor helpers Node does not offer: the peer credentials of a UNIX socket.
+// Descriptor helpers Node does not offer: the peer credentials of a UNIX socket, dup, window sizes.
 
 #include "addon.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <string>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -51,10 +52,36 @@ Napi::Value OpenPath(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, fd);
 }
 
+// dupFd(fd) -> a close-on-exec duplicate (the pty master: one copy for the log producer, which
+// closes its own at EOF, one for the supervisor's writes of stdin and window sizes).
+Napi::Value DupFd(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = fcntl(info[0].ToNumber().Int32Value(), F_DUPFD_CLOEXEC, 3);
+  if (fd < 0) {
+    ErrnoError(env, errno, "fcntl(F_DUPFD_CLOEXEC)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  return Napi::Number::New(env, fd);
+}
+
+// setWinsize(fd, rows, cols): TIOCSWINSZ on a pty master (the container's session gets SIGWINCH).
+Napi::Value SetWinsize(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  struct winsize ws = {};
+  ws.ws_row = static_cast<unsigned short>(info[1].ToNumber().Uint32Value());
+  ws.ws_col = static_cast<unsigned short>(info[2].ToNumber().Uint32Value());
+  if (ioctl(info[0].ToNumber().Int32Value(), TIOCSWINSZ, &ws) < 0) {
+    ErrnoError(env, errno, "ioctl(TIOCSWINSZ)").ThrowAsJavaScriptException();
+  }
+  return env.Undefined();
+}
+
 }  // namespace
 
 void InitFds(Napi::Env env, Napi::Object exports) {
   exports.Set("mkfifo", Napi::Function::New(env, Mkfifo));
   exports.Set("openPath", Napi::Function::New(env, OpenPath));
   exports.Set("peerCred", Napi::Function::New(env, PeerCred));
+  exports.Set("dupFd", Napi::Function::New(env, DupFd));
+  exports.Set("setWinsize", Napi::Function::New(env, SetWinsize));
 }

@@ -8,11 +8,13 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import type { StartRequest } from '../protocol/messages.js';
 import { parseEnvFile, resolveEnvEntry } from '../spec/env.js';
+import { ttyRequest } from './interactive.js';
 
 const VALUE_FLAGS = [
   '--soft-mib', '--hard-mib', '--nice', '--cpus', '--log-mode', '--log-buffer-mib', '--log-max-mib', '--socket',
   '--cap-add', '--cap-drop', '--security-opt', '--network', '--device', '--pids-limit', '--ulimit', '--user', '-u',
   '--env', '-e', '--env-file', '--workdir', '-w', '--volume', '-v', '--tmpfs', '--hostname',
+  '--detach-keys',
 ];
 
 /** The verb's own switches (no value): engine's wherever they stand, as the value flags are. */
@@ -83,6 +85,9 @@ export function defineContainerVerb(program: Command, verb: 'start' | 'run', des
     .option('--hostname <name>', "the container's host name (default: its id)")
     .option('--rm', 'remove the container (record, log, overlay) once it has ended and its output is printed')
     .option('--overlay', 'use ROOTFS read-only under a private overlay: any number of containers share one rootfs; rm discards the changes')
+    .option('-i, --interactive', verb === 'run' ? "forward this terminal's stdin to the container (EOF closes its stdin)" : 'keep the container\'s stdin open for engine attach')
+    .option('-t, --tty', 'give the container a pseudo-terminal (run: this terminal in raw mode, its size and TERM)')
+    .option('--detach-keys <keys>', 'run -it: the keys that detach and leave the container running (default ctrl-p,ctrl-q)')
     .option('--socket <path>', 'supervisor socket (default: $ENGINE_SOCKET or /tmp/mini_runtime.sock)')
     .addHelpText(
       'after',
@@ -139,6 +144,8 @@ export function toStartRequest(verb: 'start' | 'run', id: string, rootfs: string
     hostname: o.hostname,
     rm: o.rm ? true : undefined,
     overlay: o.overlay ? true : undefined,
+    interactive: o.interactive ? true : undefined,
+    tty: o.tty ? ttyRequest() : undefined,
   };
 }
 

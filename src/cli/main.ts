@@ -7,7 +7,7 @@ import { CLIENT_ERROR_EXIT } from '../errors.js';
 import { ENGINE_VERSION } from '../version.js';
 import { runVerb, type VerbModule } from './run-verb.js';
 
-const VERBS = ['supervisor', 'start', 'run', 'ps', 'logs', 'stop', 'rm', 'inspect', 'info', 'rootfs'] as const;
+const VERBS = ['supervisor', 'start', 'run', 'ps', 'logs', 'stop', 'rm', 'inspect', 'info', 'rootfs', 'exec', 'top', 'attach'] as const;
 
 export const USAGE = `Usage: engine VERB [OPTIONS]
 
@@ -18,6 +18,9 @@ Verbs:
   start ID ROOTFS COMMAND [ARG...]  start a container in the background
   run ID ROOTFS COMMAND [ARG...]    start a container, print its output, exit with its status
   ps [--json]                       list containers, live and ended
+  exec [-i] [-t] ID COMMAND [ARG...] run a new process in a running container
+  attach ID                         connect to a running container's terminal or stdin/stdout
+  top ID                            list a running container's processes
   logs ID [-f] [-n N]               print a container's output
   stop ID [-t SECONDS]              stop a container: SIGTERM, then SIGKILL after a grace period
   rm ID                             forget an ended container and delete its log

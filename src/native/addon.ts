@@ -52,6 +52,10 @@ export interface FdioAddon {
   pipe(): [number, number];
   closeFd(fd: number): void;
   peerCred(fd: number): { pid: number; uid: number; gid: number };
+  /** a close-on-exec duplicate, numbered 3 or above */
+  dupFd(fd: number): number;
+  /** TIOCSWINSZ on a terminal (a pty master) */
+  setWinsize(fd: number, rows: number, cols: number): void;
   mkfifo(path: string, mode: number): void;
   /** an O_PATH | O_CLOEXEC descriptor of the file */
   openPath(path: string): number;

@@ -51,6 +51,46 @@ export interface StartRequest {
   rm?: boolean;
   /** the rootfs is the read-only lower layer of an overlay private to this container */
   overlay?: boolean;
+  /** -i: the container's stdin is a pipe the supervisor holds (run: fed by this client; start: by attach) */
+  interactive?: boolean;
+  /** -t: a pseudo-terminal is the container's stdin, stdout and stderr */
+  tty?: TtyRequest;
+}
+
+/** -t: the client's window size and TERM (the container sees them at start). */
+export interface TtyRequest {
+  rows: number;
+  cols: number;
+  term?: string;
+}
+
+/** engine exec: a new process in a running container (CONTRACT.md, exec). */
+export interface ExecRequest {
+  verb: 'exec';
+  id: string;
+  command: string[];
+  interactive?: boolean;
+  tty?: TtyRequest;
+  env?: string[];
+  workdir?: string;
+  user?: string;
+}
+
+/**
+ * What a client sends after an exec, run -i or attach request: data frames are stdin bytes; JSON
+ * frames are these.
+ */
+export type InputMessage = { input: 'eof' } | { input: 'resize'; rows: number; cols: number };
+
+/** One process of a container (engine top). */
+export interface TopProcess {
+  /** the pid on the host */
+  pid: number;
+  /** the pid inside the container's PID namespace */
+  containerPid: number | null;
+  ppid: number;
+  user: number;
+  command: string;
 }
 
 export type Request =
@@ -61,7 +101,10 @@ export type Request =
   | { verb: 'stop'; id: string; timeoutMs?: number }
   | { verb: 'rm'; id: string }
   | { verb: 'ping' }
-  | { verb: 'info'; resetLoopDelay?: boolean };
+  | { verb: 'info'; resetLoopDelay?: boolean }
+  | ExecRequest
+  | { verb: 'top'; id: string }
+  | { verb: 'attach'; id: string; stdin?: boolean };
 
 export interface MemoryEventRecord {
   kind: 'soft' | 'hard';
@@ -127,4 +170,9 @@ export type Reply =
   | { ok: true; event: 'removed'; id: string }
   | { ok: true; event: 'end' }
   | { ok: true; event: 'pong'; pid: number; version: number }
-  | { ok: true; event: 'info'; info: SupervisorInfo };
+  | { ok: true; event: 'info'; info: SupervisorInfo }
+  | { ok: true; event: 'exec-started'; pid: number }
+  | { ok: true; event: 'exec-exited'; exitCode: number; reason?: string }
+  | { ok: true; event: 'top'; id: string; processes: TopProcess[] }
+  | { ok: true; event: 'attached'; record: ContainerRecord; stdin: boolean; tty: boolean }
+  | { ok: true; event: 'detached' };

@@ -18,6 +18,14 @@ const mib = (name: string) =>
     .positive(`--${name} must be a positive whole number of MiB`)
     .max(1024 * 1024, `--${name} must be at most 1048576 MiB`);
 
+const tty = z
+  .object({
+    rows: z.number().int().min(0).max(65535, '-t: rows must be at most 65535'),
+    cols: z.number().int().min(0).max(65535, '-t: columns must be at most 65535'),
+    term: z.string().max(256).regex(/^[^\0=\n]*$/, '-t: TERM must be a plain word').optional(),
+  })
+  .strict();
+
 const words = (flag: string) =>
   z.array(z.string({ invalid_type_error: `${flag} takes text` }).max(4096, `${flag}: a value is too long`), { invalid_type_error: `${flag} must be a list` }).max(256, `${flag}: too many values`);
 
@@ -59,6 +67,8 @@ export const startSchema = z
     hostname: z.string().max(4096).optional(),
     rm: z.boolean().optional(),
     overlay: z.boolean().optional(),
+    interactive: z.boolean().optional(),
+    tty: tty.optional(),
   })
   .strict()
   .superRefine((r, ctx) => {
@@ -70,8 +80,27 @@ export const startSchema = z
     }
   });
 
+export const execSchema = z
+  .object({
+    verb: z.literal('exec'),
+    id,
+    command: z
+      .array(z.string().max(128 * 1024).refine((s) => !s.includes('\0'), 'command words cannot contain NUL bytes'))
+      .min(1, 'exec needs a command')
+      .max(4096, 'too many command words'),
+    interactive: z.boolean().optional(),
+    tty: tty.optional(),
+    env: z.array(z.string().max(128 * 1024).regex(/^[^=\0]+=[^\0]*$/, '-e takes KEY=VALUE')).max(1024, '-e: too many values').optional(),
+    workdir: z.string().max(4096).regex(/^\//, '-w must be an absolute path inside the container').optional(),
+    user: z.string().max(512).optional(),
+  })
+  .strict();
+
 export const requestSchema = z.union([
   startSchema,
+  execSchema,
+  z.object({ verb: z.literal('top'), id }).strict(),
+  z.object({ verb: z.literal('attach'), id, stdin: z.boolean().optional() }).strict(),
   z.object({ verb: z.literal('ps') }).strict(),
   z.object({ verb: z.literal('ping') }).strict(),
   z.object({ verb: z.literal('info'), resetLoopDelay: z.boolean().optional() }).strict(),
@@ -95,9 +124,10 @@ export const requestSchema = z.union([
 ]);
 
 export type ValidStart = z.infer<typeof startSchema>;
+export type ValidExec = z.infer<typeof execSchema>;
 export type ValidRequest = z.infer<typeof requestSchema>;
 
-const VERBS = new Set(['start', 'run', 'ps', 'ping', 'info', 'inspect', 'rm', 'stop', 'logs']);
+const VERBS = new Set(['start', 'run', 'ps', 'ping', 'info', 'inspect', 'rm', 'stop', 'logs', 'exec', 'top', 'attach']);
 
 /** Returns the valid request, or throws an EngineError with one clear line: bad_request when it is
  *  not a request at all, invalid_argument when a field fails validation. */

@@ -24,7 +24,19 @@ class NativeContainer implements ContainerHandle {
   constructor(
     private readonly init: InitProcess,
     private readonly cgroup: ContainerCgroup,
+    /** our end of the console socket (tty) */
+    private consoleSock: number | null,
   ) {}
+  takeConsole(): number {
+    if (this.consoleSock === null) throw new Error('the container has no terminal');
+    const sock = this.consoleSock;
+    this.consoleSock = null;
+    try {
+      return receiveConsole(sock);
+    } finally {
+      fs.closeSync(sock);
+    }
+  }
   get pid() { return this.init.pid; }
   get ready() { return this.init.ready; }
   get exited() { return this.init.exited; }
@@ -33,8 +45,15 @@ class NativeContainer implements ContainerHandle {
   abort() { this.init.abort(); }
   signal(name: NodeJS.Signals) { return this.init.signal(name); }
   async cleanup() {
+    if (this.consoleSock !== null) fs.closeSync(this.consoleSock);
+    this.consoleSock = null;
     await this.cgroup.remove();
   }
+}
+
+/** The pty master engine-init sent before it reported READY (native/init/console.c). */
+export function receiveConsole(sock: number): number {
+  return native().recvFd(sock);
 }
 
 export const nativeRuntime: ProcessRuntime = {
@@ -43,12 +62,17 @@ export const nativeRuntime: ProcessRuntime = {
   async spawn(p: ProcessSpec) {
     const cgroup = new ContainerCgroup(`${supervisorCgroupName()}/${p.id}`, CONTROLLERS);
     cgroup.create();
-    const fds = new FdMap([hostDevNull(), p.outFd, p.outFd]);
+    const out = p.tty ? hostDevNull() : p.outFd;
+    const fds = new FdMap([p.stdinFd ?? hostDevNull(), out, out]);
+    // -t: init makes the pty in the container's devpts and sends its master back on this socket.
+    const consoleSock = p.tty ? native().socketPair() : null;
     let compiled;
     try {
       cgroup.apply(p.spec.linux?.resources);
-      compiled = compileSpec(p.spec, { fds, parentDeathSignal: os.constants.signals.SIGKILL, strictDestinations: p.strictDestinations, overlay: p.overlay });
+      const consoleFd = consoleSock ? fds.add(consoleSock[1]) : undefined;
+      compiled = compileSpec(p.spec, { fds, parentDeathSignal: os.constants.signals.SIGKILL, consoleFd, strictDestinations: p.strictDestinations, overlay: p.overlay });
     } catch (err) {
+      if (consoleSock) consoleSock.forEach((fd) => fs.closeSync(fd));
       await cgroup.remove();
       throw err;
     }
@@ -57,18 +81,21 @@ export const nativeRuntime: ProcessRuntime = {
     try {
       init = await launchInit({ plan, fds, cloneFlags: compiled.cloneFlags, gate: { kind: 'pipe' }, waitParent: true, mountNames: compiled.mountNames });
     } catch (err) {
+      if (consoleSock) fs.closeSync(consoleSock[0]);
       await cgroup.remove();
       throw err;
     } finally {
       for (const fd of compiled.openedFds) fs.closeSync(fd);
+      if (consoleSock) fs.closeSync(consoleSock[1]); // init holds its end: EOF if it dies first
     }
     try {
       cgroup.join(init.pid);
     } catch (err) {
       init.abort();
+      if (consoleSock) fs.closeSync(consoleSock[0]);
       throw err;
     }
-    return new NativeContainer(init, cgroup);
+    return new NativeContainer(init, cgroup, consoleSock ? consoleSock[0] : null);
   },
   setAutogroupNice(pid, nice) {
     // With autogroup on, nice only orders tasks of one session. Each container is its own session

@@ -15,12 +15,16 @@ export interface ProcessSpec {
   spec: RuntimeSpec;
   nice: number;
   cpus: number[] | null;
-  /** write end of the log pipe: the container's stdout and stderr */
+  /** write end of the log pipe: the container's stdout and stderr (unused with tty) */
   outFd: number;
   /** mount destinations resolved beneath the rootfs (-v, --tmpfs): compile.ts strictDestinations */
   strictDestinations?: ReadonlySet<string>;
   /** --overlay: the directories of the container's overlay (compile.ts CompileContext.overlay) */
   overlay?: { upper: string; work: string; merged: string };
+  /** read end of the container's stdin pipe (-i); default /dev/null */
+  stdinFd?: number;
+  /** -t: a pty from the container's devpts is its stdio; spec.process.terminal is set */
+  tty?: boolean;
 }
 
 export type RootMode = 'pivot_root' | 'chroot';
@@ -45,6 +49,8 @@ export interface ContainerHandle {
   abort(): void;
   /** Sends a signal; false when the process is already gone. Never hits a recycled pid. */
   signal(name: NodeJS.Signals): boolean;
+  /** With tty, once ready: the pty master init sent over the console socket (the caller owns it). */
+  takeConsole?(): number;
 }
 
 export interface ProcessRuntime {

@@ -47,6 +47,12 @@ export function containerSpec(req: ValidStart, rootfs: string, command: string[]
   // engine's containers have their own cgroup namespace (Docker's default on cgroup v2): inside,
   // /sys/fs/cgroup and /proc/self/cgroup show the container's own cgroups.
   spec.linux!.namespaces!.push({ type: 'cgroup' });
+  if (req.tty) {
+    // -t: the container's stdio is a pty of its own devpts, sized as the client's window.
+    spec.process!.terminal = true;
+    spec.process!.consoleSize = { height: req.tty.rows, width: req.tty.cols };
+    spec.process!.env = [...(spec.process!.env ?? []).filter((e) => !e.startsWith('TERM=')), `TERM=${req.tty.term || 'xterm'}`];
+  }
   const opt = [...(req.securityOpt ?? [])].reverse().find((o) => o.startsWith('seccomp'));
   const seccomp = !opt || /seccomp[=:]builtin$/.test(opt) ? 'default' : opt.replace(/^seccomp[=:]/, '');
   const strictDestinations = new Set([...(req.volume ?? []).map((v) => parseVolume(v).destination), ...(req.tmpfs ?? []).map((t) => parseTmpfs(t).destination)]);

@@ -6,6 +6,7 @@ import type { ContainerRecord, ContainerState, MemoryEventRecord } from '../prot
 import type { ContainerHandle } from '../runtime/types.js';
 import type { RuntimeSpec } from '../spec/config.js';
 import type { EnforcerAttachment } from '../memory/types.js';
+import type { StdinSink } from './stdin.js';
 
 export class Container {
   readonly record: ContainerRecord;
@@ -16,6 +17,16 @@ export class Container {
   /** set before any signal engine sends to stop it, so the exit is attributed to the stop */
   stopRequested = false;
   killTimer: NodeJS.Timeout | null = null;
+  /** -i or -t: its stdin (a pipe) or terminal (a pty master) while it runs */
+  stdin: StdinSink | null = null;
+  /** -i: clients may write to stdin (with -t alone, the terminal only takes window sizes) */
+  stdinOpen = false;
+  /** its output has a log stream (false only when a start with -t failed before its pty existed) */
+  logAttached = false;
+  /** its first process has exited (its record may not say so yet: the log is still draining) */
+  exitSeen = false;
+  /** exec sessions started so far (names their output streams) */
+  execCount = 0;
   /** rootfs "dev:ino" while the container holds it */
   rootfsKey: string | null = null;
   /** --overlay: its overlay's directories (the rootfs is held shared, as a read-only lower layer) */

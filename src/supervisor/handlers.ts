@@ -1,11 +1,16 @@
 // One function per verb: validated request in, replies out through the connection.
 
-import { EngineError } from '../errors.js';
+import fs from 'node:fs';
+import { conflict, EngineError, precondition } from '../errors.js';
 import type { ValidRequest } from '../protocol/schema.js';
 import { PROTOCOL_VERSION } from '../protocol/messages.js';
 import type { Connection } from './connection.js';
 import { streamLog } from './log-stream.js';
 import type { Supervisor } from './supervisor.js';
+import type { Container } from './container.js';
+import { execInContainer } from './exec.js';
+import { feedStdin, resizeOnly } from './stdin.js';
+import { topOf } from './top.js';
 
 export async function handle(sup: Supervisor, req: ValidRequest, conn: Connection): Promise<void> {
   switch (req.verb) {
@@ -39,6 +44,9 @@ export async function handle(sup: Supervisor, req: ValidRequest, conn: Connectio
       let record;
       try {
         conn.reply({ ok: true, event: 'started', record: sup.snapshot(c) });
+        // -i: this client is the stdin's writer; its EOF (or its going away) closes the container's stdin.
+        if (c.stdin && c.stdinOpen) feedStdin(c.stdin, conn, { closeStdin: true });
+        else if (c.stdin) resizeOnly(c.stdin, conn);
         // Like `docker run`: the container's output, then its final status once all of it is logged.
         await streamLog(c, conn, { follow: true, from: 0 });
         await Promise.race([c.done, conn.whenClosed()]);
@@ -55,7 +63,39 @@ export async function handle(sup: Supervisor, req: ValidRequest, conn: Connectio
       await streamLog(c, conn, { follow: req.follow ?? false, tail: req.tail });
       return conn.end({ ok: true, event: 'end' });
     }
+    case 'exec':
+      return execInContainer(sup, req, conn);
+    case 'top': {
+      const c = sup.get(req.id);
+      return conn.end({ ok: true, event: 'top', id: req.id, processes: topOf(c) });
+    }
+    case 'attach':
+      return attach(sup.get(req.id), req.stdin ?? true, conn, sup);
     default:
       throw new EngineError('bad_request', 'unknown verb');
   }
+}
+
+/**
+ * engine attach: the container's output from now on, and its stdin (or terminal) when it was
+ * started with -i, one writer at a time. Ends with the container (its final record) or when the
+ * client detaches (closes the connection).
+ */
+async function attach(c: Container, wantStdin: boolean, conn: Connection, sup: Supervisor): Promise<void> {
+  if (!c.live) throw precondition(`container ${c.record.id} is not running (${c.record.state}); nothing to attach to`);
+  await c.launched;
+  if (!c.live || c.exitSeen) throw precondition(`container ${c.record.id} is not running (${c.record.state}); nothing to attach to`);
+  const writes = wantStdin && c.stdin !== null && c.stdinOpen;
+  if (writes && c.stdin!.writer) {
+    throw conflict(`container ${c.record.id} already has a client writing to its stdin; attach with --no-stdin to only read`);
+  }
+  // Output from here on: the offset is taken before the client may type, so the answer to its
+  // first key (a shell's prompt) is never before it.
+  const from = await fs.promises.stat(c.record.logPath).then((st) => st.size, () => 0);
+  conn.reply({ ok: true, event: 'attached', record: sup.snapshot(c), stdin: writes, tty: c.stdin?.tty ?? false });
+  if (writes) feedStdin(c.stdin!, conn, { closeStdin: false });
+  else if (c.stdin) resizeOnly(c.stdin, conn);
+  await streamLog(c, conn, { follow: true, from });
+  await Promise.race([c.done, conn.whenClosed()]);
+  return conn.end({ ok: true, event: 'exited', record: sup.snapshot(c) });
 }

@@ -5,7 +5,13 @@
 
 import fs from 'node:fs';
 import { tailStart } from '../logging/reader.js';
-import type { Container } from './container.js';
+/** What is streamed: a container's log, or an exec's output (exec.ts). */
+export interface LogSource {
+  readonly record: { readonly logPath: string };
+  /** every byte is in the file */
+  readonly isFinished: boolean;
+  readonly done: Promise<void>;
+}
 import type { Connection } from './connection.js';
 
 const CHUNK = 64 * 1024;
@@ -18,15 +24,19 @@ export interface StreamOptions {
   from?: number;
 }
 
-export async function streamLog(c: Container, conn: Connection, opts: StreamOptions): Promise<void> {
+export async function streamLog(c: LogSource, conn: Connection, opts: StreamOptions): Promise<void> {
   const file = c.record.logPath;
   let fh = await openWhenPresent(file, c, conn, opts.follow);
   if (!fh) return;
+  // Following: the file's change notifications (inotify) wake the reader as bytes arrive, so a
+  // terminal's echo is not held back by the poll, which stays as the fallback (and for rotation).
+  const changes = opts.follow ? new ChangeWatch(file) : null;
   try {
     let offset = opts.from ?? (opts.tail !== undefined ? await tailStart(file, opts.tail) : 0);
     const buf = Buffer.allocUnsafe(CHUNK);
     for (;;) {
       if (conn.closed) return;
+      changes?.clear();
       const finishedBefore = c.isFinished;
       const { bytesRead } = await fh.read(buf, 0, CHUNK, offset);
       if (bytesRead > 0) {
@@ -44,14 +54,15 @@ export async function streamLog(c: Container, conn: Connection, opts: StreamOpti
       }
       // Finished means drained: every byte was in the file before this last read.
       if (!opts.follow || finishedBefore) return;
-      await Promise.race([c.done, conn.whenClosed(), sleep(FOLLOW_POLL_MS)]);
+      await Promise.race([c.done, conn.whenClosed(), sleep(FOLLOW_POLL_MS), changes!.next()]);
     }
   } finally {
+    changes?.close();
     await fh.close();
   }
 }
 
-async function openWhenPresent(file: string, c: Container, conn: Connection, follow: boolean): Promise<fs.promises.FileHandle | null> {
+async function openWhenPresent(file: string, c: LogSource, conn: Connection, follow: boolean): Promise<fs.promises.FileHandle | null> {
   for (;;) {
     try {
       return await fs.promises.open(file, 'r');
@@ -69,6 +80,43 @@ async function replaced(file: string, fh: fs.promises.FileHandle): Promise<boole
     return now.ino !== open.ino || now.dev !== open.dev;
   } catch {
     return false; // not there (yet): keep the one we have
+  }
+}
+
+/** Change notifications of one file; a change seen between waits is not lost (dirty). */
+class ChangeWatch {
+  private watcher: fs.FSWatcher | null = null;
+  private dirty = false;
+  private waker: (() => void) | null = null;
+
+  constructor(file: string) {
+    try {
+      this.watcher = fs.watch(file, { persistent: false }, () => {
+        this.dirty = true;
+        const w = this.waker;
+        this.waker = null;
+        w?.();
+      });
+      this.watcher.on('error', () => this.close());
+    } catch {
+      this.watcher = null; // not there yet, or no inotify: the poll does it
+    }
+  }
+
+  clear(): void {
+    this.dirty = false;
+  }
+
+  next(): Promise<void> {
+    if (this.dirty || !this.watcher) return this.watcher ? Promise.resolve() : new Promise(() => {});
+    return new Promise((resolve) => (this.waker = resolve));
+  }
+
+  close(): void {
+    this.watcher?.close();
+    this.watcher = null;
+    this.waker?.();
+    this.waker = null;
   }
 }
 

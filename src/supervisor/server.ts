@@ -83,7 +83,15 @@ function serve(sup: Supervisor, conn: Connection, log: Logger, inFlight: Set<Pro
     }
   });
   socket.on('data', (chunk: Buffer) => {
-    if (dispatched) return; // one request per connection; later bytes are ignored
+    if (dispatched) {
+      // One request per connection; what follows is input for it (stdin of exec, run -i, attach).
+      try {
+        conn.pushInput(decoder.push(chunk));
+      } catch {
+        socket.destroy();
+      }
+      return;
+    }
     let frames;
     try {
       frames = decoder.push(chunk);
@@ -97,6 +105,7 @@ function serve(sup: Supervisor, conn: Connection, log: Logger, inFlight: Set<Pro
     dispatched = true;
     clearTimeout(deadline);
     const frame = frames[0];
+    conn.pushInput(frames.slice(1));
     if (frame.kind !== 1) return fail(conn, new EngineError('bad_request', 'a request must be a JSON frame'), log);
     // Starts that arrive together (a burst of clients) are validated and begun a turn of the
     // event loop apart (validation and a start's first steps are synchronous); everything else is

@@ -22,6 +22,8 @@ import { OverlayStore } from './overlay.js';
 import { overlayOptions } from '../spec/compile.js';
 import { parseCpuList } from '../sched/cpus.js';
 import { compileCount } from '../security/seccomp-compile.js';
+import { native } from '../native/addon.js';
+import { PipeStdin, PtyStdin } from './stdin.js';
 
 const MIB = 1024 * 1024;
 
@@ -171,28 +173,43 @@ export class Supervisor {
     // The synchronous parts of a start (pipes, the plan, cgroups, the go) take a turn of the
     // event loop each, so a burst of starts never holds the loop (one-per-turn.ts).
     await this.turns.run(() => {});
-    let readFd: number, writeFd: number;
+    const tty = req.tty !== undefined;
+    // With -t the output is the pty's (attached once init has sent its master); else a pipe.
+    let readFd = -1;
+    let writeFd = -1;
+    let stdinR = -1;
+    let stdinW = -1;
     try {
-      [readFd, writeFd] = runtime.outputPipe();
+      if (!tty) [readFd, writeFd] = runtime.outputPipe();
+      if (req.interactive && !tty) [stdinR, stdinW] = runtime.outputPipe();
     } catch (err) {
+      for (const fd of [readFd, writeFd]) if (fd >= 0) runtime.closeFd(fd);
       this.failBeforeProcess(c, `pipe: ${(err as NodeJS.ErrnoException).code}`);
       return;
     }
-    try {
-      c.proc = await runtime.spawn({ id, spec: c.spec!, nice: c.record.nice, cpus: c.record.cpus, outFd: writeFd, strictDestinations: c.strictDestinations, overlay: c.overlay ?? undefined });
-    } catch (err) {
-      runtime.closeFd(readFd);
-      runtime.closeFd(writeFd);
-      this.failBeforeProcess(c, (err as Error).message);
-      return;
-    }
-    runtime.closeFd(writeFd); // the container holds the only write ends now: EOF means it is gone
-    c.record.pid = c.proc.pid;
-    this.config.logs.attach(id, readFd, c.record.logPath, {
+    const logOptions = {
       mode: req.logMode,
       bufferBytes: req.logBufferMib ? req.logBufferMib * MIB : undefined,
       maxBytes: req.logMaxMib ? req.logMaxMib * MIB : undefined,
-    });
+    };
+    try {
+      c.proc = await runtime.spawn({ id, spec: c.spec!, nice: c.record.nice, cpus: c.record.cpus, outFd: writeFd, stdinFd: stdinR >= 0 ? stdinR : undefined, tty, strictDestinations: c.strictDestinations, overlay: c.overlay ?? undefined });
+    } catch (err) {
+      for (const fd of [readFd, writeFd, stdinR, stdinW]) if (fd >= 0) runtime.closeFd(fd);
+      this.failBeforeProcess(c, (err as Error).message);
+      return;
+    }
+    // The container holds the only write ends now: EOF means it is gone.
+    for (const fd of [writeFd, stdinR]) if (fd >= 0) runtime.closeFd(fd);
+    c.record.pid = c.proc.pid;
+    if (stdinW >= 0) {
+      c.stdin = new PipeStdin(stdinW);
+      c.stdinOpen = true;
+    }
+    if (!tty) {
+      this.config.logs.attach(id, readFd, c.record.logPath, logOptions);
+      c.logAttached = true;
+    }
     void this.watchExit(c);
 
     try {
@@ -204,6 +221,14 @@ export class Supervisor {
       });
       c.proc.release();
       const { rootMode } = await c.proc.ready;
+      if (tty) {
+        // init sent the pty master before it reported ready: its output is the container's log.
+        const master = c.proc.takeConsole!();
+        c.stdin = new PtyStdin(native().dupFd(master));
+        c.stdinOpen = req.interactive === true;
+        this.config.logs.attach(id, master, c.record.logPath, logOptions);
+        c.logAttached = true;
+      }
       await this.turns.run(() => {});
       c.record.rootMode = rootMode;
       if (rootMode === 'chroot') this.log.warn({ id }, 'pivot_root is not possible for this rootfs; used chroot');
@@ -222,13 +247,17 @@ export class Supervisor {
     }
   }
 
-  private failBeforeProcess(c: Container, reason: string): void {
-    this.releaseRootfs(c);
+  private writeEmptyLog(c: Container): void {
     try {
       fs.writeFileSync(c.record.logPath, '');
     } catch {
       /* the log directory is checked at start-up */
     }
+  }
+
+  private failBeforeProcess(c: Container, reason: string): void {
+    this.releaseRootfs(c);
+    this.writeEmptyLog(c);
     c.finish('failed', { reason, exitCode: EXIT_RUNTIME_FAILED });
     this.discardOverlay(c);
     this.log.error({ id: c.record.id, reason }, 'container failed to start');
@@ -238,6 +267,7 @@ export class Supervisor {
   private async watchExit(c: Container): Promise<void> {
     const proc = c.proc!;
     const info = await proc.exited;
+    c.exitSeen = true;
     // A step that failed before exec is reported on the status pipe, which may be read after the
     // exit is seen: the outcome of start-up decides between `failed` and an ordinary exit.
     await c.launched;
@@ -251,7 +281,9 @@ export class Supervisor {
       await c.memory.release().catch(() => {});
     }
     await proc.cleanup().catch((err) => this.log.warn({ id, err: (err as Error).message }, 'container cgroups could not be removed'));
-    const drained = await this.config.logs.drained(id);
+    c.stdin?.close();
+    if (!c.logAttached) this.writeEmptyLog(c);
+    const drained = c.logAttached ? await this.config.logs.drained(id) : { bytes: 0, dropped: 0 };
     const failed = c.record.reason !== null && c.record.state === 'starting';
     const status = failed ? c.record.exitCode : exitStatus(info.exitCode, info.signal);
     const state = failed ? 'failed' : finalState({ signal: info.signal, stopRequested: c.stopRequested, enforcerKilled });

@@ -215,7 +215,7 @@ e2e('the default seccomp profile lets busybox, the workloads and a shell pipelin
     'sleep 30 & kill $! && wait $!; echo "killed $?"',
     'sha256sum /tmp/w/d/f | cut -c1-16',
     'dd if=/dev/zero bs=4096 count=256 2>/dev/null | wc -c',
-    'ps -o pid,comm | grep -c sh',
+    'ps -o comm | grep -cx ps',
     'date +%Y >/dev/null && hostname && id -u && test -r /proc/self/status && echo proc-ok',
     '/probe pid ppid cwd fds',
     '/io_pulse 3 0 /tmp/io.out | tail -n 1 | cut -d" " -f1-3',

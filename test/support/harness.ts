@@ -119,7 +119,7 @@ export class Supervisor {
     await until('the supervisor to answer', async () => {
       if (exited) throw new Error(`supervisor exited at start: ${this.log.trim()}`);
       return (await this.ping()) !== null;
-    }, 20_000);
+    }, 60_000);
   }
 
   get pid(): number {
@@ -129,7 +129,7 @@ export class Supervisor {
   /** The supervisor's pid if one answers on the socket, else null. */
   async ping(): Promise<number | null> {
     try {
-      const reply = await rawExchange(this.socket, encodeJson({ verb: 'ping' }), { timeoutMs: 2000 });
+      const reply = await rawExchange(this.socket, encodeJson({ verb: 'ping' }), { timeoutMs: 10_000 });
       return reply.length ? (firstMessage(reply).pid as number) : null;
     } catch {
       return null;

@@ -12,7 +12,7 @@ export function sleep(ms: number): Promise<void> {
 type Truthy<T> = Exclude<T, false | null | undefined | 0 | ''>;
 
 /** Polls until fn returns a truthy value or the deadline passes (then throws `what`). */
-export async function until<T>(what: string, fn: () => T | Promise<T>, timeoutMs = 10_000, everyMs = 20): Promise<Truthy<T>> {
+export async function until<T>(what: string, fn: () => T | Promise<T>, timeoutMs = 30_000, everyMs = 20): Promise<Truthy<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
