@@ -32,8 +32,9 @@ debs:
 build: deps ts native init workloads
 
 ts: dist/.stamp
-dist/.stamp: $(TS_SOURCES) tsconfig.json $(NODE_MODULES_STAMP)
+dist/.stamp: $(TS_SOURCES) tsconfig.json $(NODE_MODULES_STAMP) scripts/bundle-cli.mjs
 	npx tsc -p tsconfig.json
+	node scripts/bundle-cli.mjs
 	@touch $@
 
 # The tests type-check too (they run through tsx, which does not check types).

@@ -271,8 +271,15 @@ int main(int argc, char **argv)
 		setup_console(&p);
 	else
 		stdio(&p);
-	if (p.cwd && chdir(p.cwd) < 0)
-		fail(STEP_CWD);
+	if (p.cwd && chdir(p.cwd) < 0) {
+		/* a working directory that is not there yet is made, inside the root (runc, Docker -w) */
+		int root = errno == ENOENT ? open("/", O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
+		int made = root >= 0 && mkdir_p_in_root(root, p.cwd, 0755, 0) == 0;
+		if (root >= 0)
+			close(root);
+		if (!made || chdir(p.cwd) < 0)
+			fail(STEP_CWD);
+	}
 
 	const char *path = look_up(&p);
 	/* Every descriptor of the runtime closes at exec (the status pipe too, so EOF on it after

@@ -39,7 +39,7 @@ struct hook_entry {
 };
 
 struct plan {
-	const char *rootfs, *hostname, *domainname, *cwd;
+	const char *rootfs, *hostname, *domainname, *cwd, *root_overlay;
 	int has_hostname, has_domainname;
 	struct str_list argv, env, candidates;
 	int has_user;

@@ -312,6 +312,10 @@ int setup_root(const struct plan *p, int *used_chroot)
 	/* Nothing mounted from here on reaches the host: */
 	if (mount(NULL, "/", NULL, MS_REC | (prop & (MS_SLAVE | MS_PRIVATE) ? prop : MS_PRIVATE), NULL) < 0)
 		fail(STEP_MOUNT_PRIVATE);
+	/* --overlay: the rootfs is a read-only lower layer; the container's root is an overlay of it
+	 * mounted here, inside the container's own mount namespace, so it goes when the container does */
+	if (p->root_overlay && mount("overlay", p->rootfs, "overlay", 0, p->root_overlay) < 0)
+		fail(STEP_ROOTFS);
 	if (mount(p->rootfs, p->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
 		fail(STEP_ROOTFS);
 	int rootfd = open(p->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);

@@ -57,6 +57,7 @@ static int record(struct plan *p, uint16_t tag, const unsigned char *b, uint32_t
 	case T_HOSTNAME: if (!len || b[len - 1]) return -1; p->hostname = (const char *)b; p->has_hostname = 1; return 0;
 	case T_DOMAINNAME: if (!len || b[len - 1]) return -1; p->domainname = (const char *)b; p->has_domainname = 1; return 0;
 	case T_CWD: if (!len || b[len - 1]) return -1; p->cwd = (const char *)b; return 0;
+	case T_ROOT_OVERLAY: if (!len || b[len - 1]) return -1; p->root_overlay = (const char *)b; return 0;
 	case T_ARGV: return strings(b, len, &p->argv);
 	case T_ENV: return strings(b, len, &p->env);
 	case T_EXEC_CANDIDATES: return strings(b, len, &p->candidates);

@@ -67,6 +67,9 @@ enum plan_tag {
 	T_UNSHARE = 40,        /* u32 CLONE_NEW* flags: unshared after the parent's part and the joins
 	                          (a cgroup namespace rooted at the container's cgroups, which the
 	                          parent has put init in by then) */
+	T_ROOT_OVERLAY = 42,   /* string: overlayfs options (lowerdir=,upperdir=,workdir=) mounted on
+	                          T_ROOTFS in the container's mount namespace before anything else, so
+	                          the container writes to its upper dir and the host sees no mount */
 };
 
 enum plan_gate { GATE_NONE = 0, GATE_PIPE = 1, GATE_FIFO = 2 };

@@ -3,19 +3,22 @@
 // everything does. preprocess() rewrites argv into "<own flags> -- ID ROOTFS COMMAND ARGS..."
 // so commander sees the container's words only as operands.
 
+import fs from 'node:fs';
 import path from 'node:path';
-import { Command, Option } from 'commander';
+import type { Command } from 'commander';
 import type { StartRequest } from '../protocol/messages.js';
+import { parseEnvFile, resolveEnvEntry } from '../spec/env.js';
 import { ttyRequest } from './interactive.js';
 
 const VALUE_FLAGS = [
   '--soft-mib', '--hard-mib', '--nice', '--cpus', '--log-mode', '--log-buffer-mib', '--log-max-mib', '--socket',
   '--cap-add', '--cap-drop', '--security-opt', '--network', '--device', '--pids-limit', '--ulimit', '--user', '-u',
+  '--env', '-e', '--env-file', '--workdir', '-w', '--volume', '-v', '--tmpfs', '--hostname',
   '--detach-keys',
 ];
 
 /** The verb's own switches (no value): engine's wherever they stand, as the value flags are. */
-const SWITCHES = ['--privileged', '--read-only'];
+const SWITCHES = ['--privileged', '--read-only', '--rm', '--overlay'];
 
 export function preprocess(args: string[]): string[] {
   const own: string[] = [];
@@ -30,9 +33,10 @@ export function preprocess(args: string[]): string[] {
     const eq = a.indexOf('=');
     const name = a.startsWith('--') && eq > 0 ? a.slice(0, eq) : a;
     if (VALUE_FLAGS.includes(name)) {
-      // Joined as --flag=value so that a value like -10 is never taken for a flag.
+      // Joined as --flag=value (-fvalue for a short flag) so that a value like -10 is never taken
+      // for a flag.
       if (name !== a) own.push(a);
-      else if (i + 1 < args.length) own.push(`${a}=${args[++i]}`);
+      else if (i + 1 < args.length) own.push(a.startsWith('--') ? `${a}=${args[++i]}` : `${a}${args[++i]}`);
       else own.push(a); // commander reports the missing value
       continue;
     }
@@ -60,7 +64,7 @@ export function defineContainerVerb(program: Command, verb: 'start' | 'run', des
     .option('--hard-mib <n>', 'hard memory limit in MiB: the container is killed at it', '64')
     .option('--nice <n>', 'nice value -20..19 (the container competes by it)', '0')
     .option('--cpus <list>', 'CPUs the container may run on, e.g. 0 or 0-1,3')
-    .addOption(new Option('--log-mode <mode>', 'blocking: writes wait for the log; non-blocking: drop when the buffer is full').choices(['blocking', 'non-blocking']).default('blocking'))
+    .addOption(program.createOption('--log-mode <mode>', 'blocking: writes wait for the log; non-blocking: drop when the buffer is full').choices(['blocking', 'non-blocking']).default('blocking'))
     .option('--log-buffer-mib <n>', 'buffer for --log-mode non-blocking, in MiB')
     .option('--log-max-mib <n>', 'rotate the log to <id>.log.1 when it passes this size')
     .option('--cap-add <cap>', 'add a capability (NAME, CAP_NAME or ALL); repeatable', collect, [])
@@ -73,6 +77,14 @@ export function defineContainerVerb(program: Command, verb: 'start' | 'run', des
     .option('--ulimit <limit>', 'NAME=SOFT[:HARD], e.g. nofile=1024:2048 (-1: unlimited); repeatable', collect, [])
     .option('-u, --user <user>', "UID[:GID], or names from the rootfs's /etc/passwd and /etc/group")
     .option('--read-only', 'a read-only root filesystem (with a writable /tmp)')
+    .option('-e, --env <NAME=VALUE>', 'set an environment variable (NAME alone: its value here); repeatable', collect, [])
+    .option('--env-file <file>', 'read NAME=VALUE lines from a file (# comments); repeatable, -e wins', collect, [])
+    .option('-w, --workdir <dir>', 'working directory inside the container (made if missing)')
+    .option('-v, --volume <HOST:CONTAINER[:ro]>', 'bind-mount a host path (it must exist; ro: read-only, recursively); repeatable', collect, [])
+    .option('--tmpfs <PATH[:OPTIONS]>', 'mount a tmpfs, e.g. /scratch:size=64m,mode=1777,noexec; repeatable', collect, [])
+    .option('--hostname <name>', "the container's host name (default: its id)")
+    .option('--rm', 'remove the container (record, log, overlay) once it has ended and its output is printed')
+    .option('--overlay', 'use ROOTFS read-only under a private overlay: any number of containers share one rootfs; rm discards the changes')
     .option('-i, --interactive', verb === 'run' ? "forward this terminal's stdin to the container (EOF closes its stdin)" : 'keep the container\'s stdin open for engine attach')
     .option('-t, --tty', 'give the container a pseudo-terminal (run: this terminal in raw mode, its size and TERM)')
     .option('--detach-keys <keys>', 'run -it: the keys that detach and leave the container running (default ctrl-p,ctrl-q)')
@@ -125,7 +137,42 @@ export function toStartRequest(verb: 'start' | 'run', id: string, rootfs: string
     ulimit: nonEmpty(o.ulimit),
     user: o.user,
     readOnly: o.readOnly ? true : undefined,
+    env: nonEmpty(environment(o.envFile ?? [], o.env ?? [])),
+    workdir: o.workdir,
+    volume: nonEmpty((o.volume as string[] | undefined)?.map(absoluteVolume)),
+    tmpfs: nonEmpty(o.tmpfs),
+    hostname: o.hostname,
+    rm: o.rm ? true : undefined,
+    overlay: o.overlay ? true : undefined,
     interactive: o.interactive ? true : undefined,
     tty: o.tty ? ttyRequest() : undefined,
   };
+}
+
+/** The env files (read here, with the client's rights and working directory), then every -e. */
+function environment(files: string[], entries: string[]): string[] {
+  const out: string[] = [];
+  for (const file of files) {
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new Error(`--env-file ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+    }
+    out.push(...parseEnvFile(text, file, process.env));
+  }
+  for (const e of entries) {
+    const entry = resolveEnvEntry(e, '-e', process.env);
+    if (entry !== null) out.push(entry);
+  }
+  return out;
+}
+
+/** -v HOST:CONTAINER[:MODE] with HOST made absolute: the supervisor's working directory is not ours.
+ *  A HOST that is not a path (a Docker named volume) is left for the supervisor to refuse. */
+function absoluteVolume(v: string): string {
+  const colon = v.indexOf(':');
+  if (colon <= 0) return v;
+  const host = v.slice(0, colon);
+  return host.startsWith('/') || !/^\.\.?(\/|$)/.test(host) ? v : `${path.resolve(host)}${v.slice(colon)}`;
 }

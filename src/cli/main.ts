@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // engine CLI entry. Imports only the module of the verb being run, so `engine ps` does not load
-// the supervisor, zod or the native addon.
+// the supervisor, zod or the native addon. The ./engine launcher goes straight to a verb's bundle
+// when there is one (scripts/bundle-cli.mjs) and comes here for the rest.
 
-import { Command, CommanderError } from 'commander';
 import { CLIENT_ERROR_EXIT } from '../errors.js';
 import { ENGINE_VERSION } from '../version.js';
+import { runVerb, type VerbModule } from './run-verb.js';
 
 const VERBS = ['supervisor', 'start', 'run', 'ps', 'logs', 'stop', 'rm', 'inspect', 'info', 'rootfs', 'exec', 'top', 'attach'] as const;
 
@@ -54,27 +55,11 @@ async function main(argv: string[]): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  const program = new Command('engine')
-    .exitOverride()
-    .configureOutput({ outputError: (str, write) => write(`engine: ${str.replace(/^error: /, '').trim()}\n`) });
-  const mod = (await import(`./verbs/${verb}.js`)) as { register(program: Command): void; preprocess?(args: string[]): string[] };
-  mod.register(program);
-  const rest = mod.preprocess ? mod.preprocess(argv.slice(1)) : argv.slice(1);
-  await program.parseAsync([verb, ...rest], { from: 'user' });
+  const mod = (await import(`./verbs/${verb}.js`)) as VerbModule;
+  await runVerb(verb, mod, argv.slice(1));
 }
 
-// `engine logs x | head`: a reader that goes away is not an error.
-process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  throw err;
-});
-
 main(process.argv.slice(2)).catch((err: unknown) => {
-  if (err instanceof CommanderError) {
-    // --help and --version exit 0; argument errors are client-side errors (CONTRACT.md: 125).
-    process.exitCode = err.exitCode === 0 ? 0 : CLIENT_ERROR_EXIT;
-    return;
-  }
   process.stderr.write(`engine: ${(err as Error)?.message ?? String(err)}\n`);
   process.exitCode = CLIENT_ERROR_EXIT;
 });

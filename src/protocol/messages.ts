@@ -36,6 +36,21 @@ export interface StartRequest {
   /** UID[:GID] or names from the rootfs's /etc/passwd and /etc/group */
   user?: string;
   readOnly?: boolean;
+  // Docker's everyday flags (CONTRACT.md)
+  /** NAME=VALUE, in order (a later one wins); the client has read --env-file and NAME-only entries */
+  env?: string[];
+  /** -w: the working directory inside the container (made if missing) */
+  workdir?: string;
+  /** -v HOST:CONTAINER[:ro|rw], HOST absolute (the client resolves it) */
+  volume?: string[];
+  /** --tmpfs PATH[:OPTIONS] */
+  tmpfs?: string[];
+  /** default: the id */
+  hostname?: string;
+  /** remove the record and log once it has ended (and `run` has sent all of its output) */
+  rm?: boolean;
+  /** the rootfs is the read-only lower layer of an overlay private to this container */
+  overlay?: boolean;
   /** -i: the container's stdin is a pipe the supervisor holds (run: fed by this client; start: by attach) */
   interactive?: boolean;
   /** -t: a pseudo-terminal is the container's stdin, stdout and stderr */

@@ -76,6 +76,13 @@ export const startSchema = z
     ulimit: words('--ulimit').optional(),
     user: text('--user', LIMITS.user).optional(),
     readOnly: z.boolean().optional(),
+    env: z.array(z.string({ invalid_type_error: '--env takes text' }).max(128 * 1024, '--env: a value is too long'), { invalid_type_error: '--env must be a list' }).max(4096, '--env: too many values').optional(),
+    workdir: z.string().max(4096, '--workdir is too long').optional(),
+    volume: words('--volume').optional(),
+    tmpfs: words('--tmpfs').optional(),
+    hostname: z.string().max(4096).optional(),
+    rm: z.boolean().optional(),
+    overlay: z.boolean().optional(),
     interactive: z.boolean().optional(),
     tty: tty.optional(),
   })

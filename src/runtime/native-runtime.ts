@@ -70,7 +70,7 @@ export const nativeRuntime: ProcessRuntime = {
     try {
       cgroup.apply(p.spec.linux?.resources);
       const consoleFd = consoleSock ? fds.add(consoleSock[1]) : undefined;
-      compiled = compileSpec(p.spec, { fds, parentDeathSignal: os.constants.signals.SIGKILL, consoleFd });
+      compiled = compileSpec(p.spec, { fds, parentDeathSignal: os.constants.signals.SIGKILL, consoleFd, strictDestinations: p.strictDestinations, overlay: p.overlay });
     } catch (err) {
       if (consoleSock) consoleSock.forEach((fd) => fs.closeSync(fd));
       await cgroup.remove();

@@ -91,6 +91,8 @@ export interface Caps {
 export interface InitPlan {
   /** absolute host path; '' keeps the current root (exec into a running container) */
   rootfs: string;
+  /** overlayfs options (lowerdir=,upperdir=,workdir=): mounted on rootfs first (engine --overlay) */
+  rootOverlay?: string;
   hostname?: string;
   domainname?: string;
   argv: string[];
@@ -145,7 +147,7 @@ const T = {
   NO_NEW_PRIVS: 10, SECCOMP: 11, RLIMIT: 12, NICE: 13, CPUS: 14, OOM_SCORE_ADJ: 15, MOUNT: 16, MASKED_PATH: 17,
   READONLY_PATH: 18, DEVICE: 19, SYSCTL: 20, JOIN_NS: 21, ROOT_READONLY: 22, ROOT_PROPAGATION: 23, NO_PIVOT: 24,
   SETSID: 25, LOOPBACK_UP: 26, CONSOLE: 27, STDIO: 28, START_GATE: 29, WAIT_PARENT: 30, FORK: 31, STATUS_FD: 32,
-  DEV_TMPFS: 33, HOOK: 34, PERSONALITY: 35, KEEP_FDS: 36, BECOME_ROOT: 38, PARENT_DEATH_SIGNAL: 39, UNSHARE: 40, USERNS: 41,
+  DEV_TMPFS: 33, HOOK: 34, PERSONALITY: 35, KEEP_FDS: 36, BECOME_ROOT: 38, PARENT_DEATH_SIGNAL: 39, UNSHARE: 40, USERNS: 41, ROOT_OVERLAY: 42,
 } as const;
 
 class Writer {
@@ -188,6 +190,7 @@ export function encodePlan(p: InitPlan): Buffer {
   const w = new Writer();
   w.record(T.STATUS_FD, u32s(p.statusFd));
   w.record(T.ROOTFS, str(p.rootfs));
+  if (p.rootOverlay !== undefined) w.record(T.ROOT_OVERLAY, str(p.rootOverlay));
   if (p.hostname !== undefined) w.record(T.HOSTNAME, str(p.hostname));
   if (p.domainname !== undefined) w.record(T.DOMAINNAME, str(p.domainname));
   w.record(T.ARGV, strs(p.argv));

@@ -17,6 +17,10 @@ export interface ProcessSpec {
   cpus: number[] | null;
   /** write end of the log pipe: the container's stdout and stderr (unused with tty) */
   outFd: number;
+  /** mount destinations resolved beneath the rootfs (-v, --tmpfs): compile.ts strictDestinations */
+  strictDestinations?: ReadonlySet<string>;
+  /** --overlay: the directories of the container's overlay (compile.ts CompileContext.overlay) */
+  overlay?: { upper: string; work: string; merged: string };
   /** read end of the container's stdin pipe (-i); default /dev/null */
   stdinFd?: number;
   /** -t: a pty from the container's devpts is its stdio; spec.process.terminal is set */

@@ -97,8 +97,13 @@ export interface CompileContext {
   noPivot?: boolean;
   /** signal the container gets when the runtime dies (the supervisor: SIGKILL) */
   parentDeathSignal?: number;
-  /** refuse a mount destination that leaves the root through a symlink (engine -v) */
-  strictDestinations?: boolean;
+  /** refuse a mount destination that leaves the root through a symlink: every one, or those
+   *  named (engine -v/--tmpfs) */
+  strictDestinations?: boolean | ReadonlySet<string>;
+  /** engine --overlay: root.path is the read-only lower layer of an overlayfs that engine-init
+   *  mounts on `merged` in the container's mount namespace; upper and work are empty directories
+   *  on one filesystem */
+  overlay?: { upper: string; work: string; merged: string };
 }
 
 export interface Compiled {
@@ -169,7 +174,8 @@ function planMounts(spec: RuntimeSpec, ctx: CompileContext, newCgroupNs: boolean
       continue;
     }
     let flags = parsed.flags;
-    let pm = (ctx.strictDestinations ? PM.BENEATH : 0) | (parsed.copyUp && type === 'tmpfs' ? PM.COPYUP : 0);
+    const strict = typeof ctx.strictDestinations === 'object' ? ctx.strictDestinations.has(m.destination) : ctx.strictDestinations;
+    let pm = (strict ? PM.BENEATH : 0) | (parsed.copyUp && type === 'tmpfs' ? PM.COPYUP : 0);
     let source = m.source ?? type;
     if (type === 'bind' || type === 'rbind' || flags & MS.BIND) {
       flags |= MS.BIND;
@@ -235,6 +241,15 @@ export function commandCandidates(command: string, env: string[] = []): string[]
   return (dirs.length ? dirs : DEFAULT_PATH.split(':')).map((d) => `${d}/${command}`);
 }
 
+/** The overlayfs mount options; its option syntax has no quoting we rely on, so paths that would
+ *  need it are refused. */
+export function overlayOptions(lower: string, o: NonNullable<CompileContext['overlay']>): string {
+  for (const p of [lower, o.upper, o.work]) {
+    if (/[,:\\\s]/.test(p)) throw invalid(`--overlay: the path ${p} contains a comma, colon, backslash or white space, which overlayfs options cannot carry`);
+  }
+  return `lowerdir=${lower},upperdir=${o.upper},workdir=${o.work}`;
+}
+
 export function compileSpec(spec: RuntimeSpec, ctx: CompileContext): Compiled {
   const proc = spec.process;
   if (!proc || proc.args.length === 0) throw invalid('process.args must name a command');
@@ -284,8 +299,10 @@ export function compileSpec(spec: RuntimeSpec, ctx: CompileContext): Compiled {
     const security = securityPlan(spec);
     const mounts = planMounts(spec, ctx, isNew('cgroup'));
     const env = proc.env ?? [];
+    const rootfs = rootfsOf(spec, ctx);
     const plan: Omit<InitPlan, 'statusFd' | 'gate'> = {
-      rootfs: rootfsOf(spec, ctx),
+      rootfs: ctx.overlay ? ctx.overlay.merged : rootfs,
+      rootOverlay: ctx.overlay ? overlayOptions(rootfs, ctx.overlay) : undefined,
       hostname: isNew('uts') && spec.hostname !== undefined ? spec.hostname : undefined,
       domainname: isNew('uts') && spec.domainname !== undefined ? spec.domainname : undefined,
       argv: proc.args,

@@ -19,6 +19,8 @@ import type { HostFeatures } from './host.js';
 import { ownHardLimits } from './own-limits.js';
 import { resolveUser } from './users.js';
 import { parseConfig } from './validate.js';
+import { envProblem, mergeEnv } from './env.js';
+import { userMounts } from './volumes.js';
 
 export interface ContainerFlags {
   /** The command and its arguments. */
@@ -39,6 +41,10 @@ export interface ContainerFlags {
   /** UID[:GID] or names from the rootfs's /etc/passwd and /etc/group. */
   user?: string;
   readOnly?: boolean;
+  /** -v HOST:CONTAINER[:ro|rw], HOST absolute (volumes.ts) */
+  volume?: string[];
+  /** --tmpfs PATH[:OPTIONS] */
+  tmpfs?: string[];
 }
 
 /** What buildSpec asks of the machine; tests replace parts of it. */
@@ -87,6 +93,12 @@ export function buildSpec(flags: ContainerFlags, rootfs: string, options: BuildO
     rlimits.set(r.type, r); // a later --ulimit of the same name wins
   }
   const pidsLimit = flags.pidsLimit === undefined ? undefined : parsePidsLimit(flags.pidsLimit);
+  for (const e of flags.env ?? []) {
+    const problem = envProblem(e);
+    if (problem || !e.includes('=')) throw invalid(`--env ${JSON.stringify(e.slice(0, 60))}: ${problem ?? 'expected NAME=VALUE'}`);
+  }
+  if (flags.cwd !== undefined && !flags.cwd.startsWith('/')) throw invalid(`--workdir ${JSON.stringify(flags.cwd)}: must be an absolute path`);
+  const own = userMounts(flags.volume ?? [], flags.tmpfs ?? [], rootfs);
   let user;
   try {
     user = flags.user === undefined ? undefined : resolveUser(flags.user, rootfs);
@@ -142,8 +154,12 @@ export function buildSpec(flags: ContainerFlags, rootfs: string, options: BuildO
 
   if (flags.readOnly) {
     spec.root!.readonly = true;
-    spec.mounts!.push({ destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'mode=1777'] });
+    // A --tmpfs /tmp of the user's replaces this one.
+    if (!own.destinations.has('/tmp')) spec.mounts!.push({ destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'mode=1777'] });
   }
+  spec.mounts!.push(...own.mounts);
+  // -e NAME=... replaces a default of the same name (PATH, HOSTNAME, HOME) rather than adding a second.
+  proc.env = mergeEnv(proc.env!);
 
   return parseConfig(spec, options.host);
 }

@@ -5,18 +5,32 @@ import type { RuntimeSpec } from '../spec/config.js';
 import { buildSpec } from '../spec/from-flags.js';
 import { securitySummary, type SecuritySummary } from '../spec/summary.js';
 import type { ValidStart } from '../protocol/schema.js';
+import { invalid } from '../errors.js';
+import { parseTmpfs, parseVolume } from '../spec/volumes.js';
 
 export interface ContainerSpec {
   spec: RuntimeSpec;
   security: SecuritySummary;
+  /** -v/--tmpfs destinations: resolved beneath the rootfs by engine-init (no symlink out) */
+  strictDestinations: Set<string>;
 }
+
+/** RFC 1123 host names, as Docker accepts for --hostname; at most 64 bytes (sethostname). */
+const HOSTNAME = /^(?=.{1,64}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
 /** Throws EngineError(invalid_argument) with one line naming the flag, before anything is made. */
 export function containerSpec(req: ValidStart, rootfs: string, command: string[]): ContainerSpec {
+  if (req.hostname !== undefined && !HOSTNAME.test(req.hostname)) {
+    throw invalid(`--hostname ${JSON.stringify(req.hostname.slice(0, 80))}: a host name is 1-64 characters of letters, digits, - and ., each label starting and ending with a letter or digit`);
+  }
   const spec = buildSpec(
     {
       args: command,
-      hostname: req.id,
+      hostname: req.hostname ?? req.id,
+      env: req.env,
+      cwd: req.workdir,
+      volume: req.volume,
+      tmpfs: req.tmpfs,
       capAdd: req.capAdd,
       capDrop: req.capDrop,
       privileged: req.privileged,
@@ -41,5 +55,6 @@ export function containerSpec(req: ValidStart, rootfs: string, command: string[]
   }
   const opt = [...(req.securityOpt ?? [])].reverse().find((o) => o.startsWith('seccomp'));
   const seccomp = !opt || /seccomp[=:]builtin$/.test(opt) ? 'default' : opt.replace(/^seccomp[=:]/, '');
-  return { spec, security: securitySummary(spec, { privileged: req.privileged ?? false, seccomp }) };
+  const strictDestinations = new Set([...(req.volume ?? []).map((v) => parseVolume(v).destination), ...(req.tmpfs ?? []).map((t) => parseTmpfs(t).destination)]);
+  return { spec, security: securitySummary(spec, { privileged: req.privileged ?? false, seccomp }), strictDestinations };
 }

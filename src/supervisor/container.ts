@@ -31,6 +31,13 @@ export class Container {
   rootfsKey: string | null = null;
   /** start time of its init (/proc/<pid>/stat), kept in its record file to tell it from a reused pid */
   pidStartTicks: string | null = null;
+  /** --overlay: its overlay's directories (the rootfs is held shared, as a read-only lower layer) */
+  overlay: { upper: string; work: string; merged: string } | null = null;
+  /** -v/--tmpfs destinations, resolved beneath the rootfs by engine-init */
+  strictDestinations: ReadonlySet<string> | undefined;
+  /** --rm: removed once it has ended and nobody holds it (a `run` still sending its output) */
+  autoRemove = false;
+  holds = 0;
   /** Settles when start-up has run its course (running, or a start failure recorded in `reason`). */
   launched: Promise<void> = Promise.resolve();
   private settle!: () => void;

@@ -41,14 +41,22 @@ export async function handle(sup: Supervisor, req: ValidRequest, conn: Connectio
     }
     case 'run': {
       const c = await sup.start(req);
-      conn.reply({ ok: true, event: 'started', record: sup.snapshot(c) });
-      // -i: this client is the stdin's writer; its EOF (or its going away) closes the container's stdin.
-      if (c.stdin && c.stdinOpen) feedStdin(c.stdin, conn, { closeStdin: true });
-      else if (c.stdin) resizeOnly(c.stdin, conn);
-      // Like `docker run`: the container's output, then its final status once all of it is logged.
-      await streamLog(c, conn, { follow: true, from: 0 });
-      await Promise.race([c.done, conn.whenClosed()]);
-      return conn.end({ ok: true, event: 'exited', record: sup.snapshot(c) });
+      let record;
+      try {
+        conn.reply({ ok: true, event: 'started', record: sup.snapshot(c) });
+        // -i: this client is the stdin's writer; its EOF (or its going away) closes the container's stdin.
+        if (c.stdin && c.stdinOpen) feedStdin(c.stdin, conn, { closeStdin: true });
+        else if (c.stdin) resizeOnly(c.stdin, conn);
+        // Like `docker run`: the container's output, then its final status once all of it is logged.
+        await streamLog(c, conn, { follow: true, from: 0 });
+        await Promise.race([c.done, conn.whenClosed()]);
+      } finally {
+        record = sup.snapshot(c);
+        // All of its output is sent: --rm removes it before the final status, so a client that
+        // has seen `run` end finds neither record nor log.
+        await sup.unhold(c);
+      }
+      return conn.end({ ok: true, event: 'exited', record });
     }
     case 'logs': {
       const c = sup.get(req.id);

@@ -21,6 +21,8 @@ import { EXIT_RUNTIME_FAILED, exitStatus } from '../exit-status.js';
 import { boundary, checkBoundaries, checkMountPoints, overlap, resolveRootfs, type Boundary, type ResolvedRootfs } from './rootfs-check.js';
 import { RECORD_FORMAT, RecordStore } from './records.js';
 import type { HostProcesses } from './host-processes.js';
+import { OverlayStore } from './overlay.js';
+import { overlayOptions } from '../spec/compile.js';
 import { parseCpuList } from '../sched/cpus.js';
 import { compileCount } from '../security/seccomp-compile.js';
 import { native } from '../native/addon.js';
@@ -53,6 +55,9 @@ export class Supervisor {
   readonly containers = new Map<string, Container>();
   /** rootfs "dev:ino" -> the live container using it */
   private readonly rootfsInUse = new Map<string, { id: string; rootfs: ResolvedRootfs }>();
+  /** rootfs "dev:ino" -> ids of the live --overlay containers using it as their lower layer */
+  private readonly overlayLowers = new Map<string, Set<string>>();
+  readonly overlays: OverlayStore;
   readonly logsDir: string;
   readonly records: RecordStore;
   shuttingDown = false;
@@ -63,6 +68,8 @@ export class Supervisor {
   constructor(readonly config: SupervisorConfig) {
     this.logsDir = path.join(config.stateDir, 'logs');
     this.records = new RecordStore(path.join(config.stateDir, 'containers'));
+    this.overlays = new OverlayStore(path.join(config.stateDir, 'overlay'));
+    this.overlays.sweep((id) => this.containers.has(id));
   }
 
   /** The supervisor itself, for `engine info`. */
@@ -119,12 +126,14 @@ export class Supervisor {
       );
     }
     const rootfs = resolveRootfs(req.rootfs);
-    this.checkRootfs(req.rootfs, rootfs);
+    this.checkRootfs(req.rootfs, rootfs, req.overlay ?? false);
+    if (req.overlay) overlayOptions(rootfs.path, this.overlays.paths(req.id));
     const cpus = req.cpus === undefined ? null : parseCpuList(req.cpus);
     // A command given as one word with white space is a shell command line (CONTRACT.md).
     const command = req.command.length === 1 && /\s/.test(req.command[0]) ? ['/bin/sh', '-c', req.command[0]] : req.command;
-    const { spec, security } = containerSpec(req, rootfs.path, command);
-    checkMountPoints(req.rootfs, rootfs.path, spec.mounts ?? []);
+    const { spec, security, strictDestinations } = containerSpec(req, rootfs.path, command);
+    // -v and --tmpfs destinations are made by engine-init beneath the rootfs; the rest must be there
+    checkMountPoints(req.rootfs, rootfs.path, (spec.mounts ?? []).filter((m) => !strictDestinations?.has(m.destination)));
 
     const c = new Container({
       id: req.id,
@@ -148,10 +157,16 @@ export class Supervisor {
       security,
     });
     c.spec = spec;
+    c.strictDestinations = strictDestinations;
+    c.overlay = req.overlay ? this.overlays.create(req.id) : null;
     // Reserve id and rootfs before the first await, so concurrent starts cannot both pass.
     this.containers.set(req.id, c);
-    this.rootfsInUse.set(rootfs.key, { id: req.id, rootfs });
+    if (c.overlay) this.overlayLowers.set(rootfs.key, (this.overlayLowers.get(rootfs.key) ?? new Set()).add(req.id));
+    else this.rootfsInUse.set(rootfs.key, { id: req.id, rootfs });
     c.rootfsKey = rootfs.key;
+    c.autoRemove = req.rm ?? false;
+    if (req.verb === 'run') c.holds++; // the run's output stream: released by unhold()
+    if (c.autoRemove) void c.done.then(() => this.removeIfDone(c));
     this.persist(c);
     this.persistSpec(c);
     c.launched = this.launch(c, req);
@@ -185,7 +200,7 @@ export class Supervisor {
       maxBytes: req.logMaxMib ? req.logMaxMib * MIB : undefined,
     };
     try {
-      c.proc = await runtime.spawn({ id, spec: c.spec!, nice: c.record.nice, cpus: c.record.cpus, outFd: writeFd, stdinFd: stdinR >= 0 ? stdinR : undefined, tty });
+      c.proc = await runtime.spawn({ id, spec: c.spec!, nice: c.record.nice, cpus: c.record.cpus, outFd: writeFd, stdinFd: stdinR >= 0 ? stdinR : undefined, tty, strictDestinations: c.strictDestinations, overlay: c.overlay ?? undefined });
     } catch (err) {
       for (const fd of [readFd, writeFd, stdinR, stdinW]) if (fd >= 0) runtime.closeFd(fd);
       this.failBeforeProcess(c, (err as Error).message);
@@ -256,6 +271,7 @@ export class Supervisor {
     this.writeEmptyLog(c);
     c.finish('failed', { reason, exitCode: EXIT_RUNTIME_FAILED });
     this.persist(c);
+    this.discardOverlay(c);
     this.log.error({ id: c.record.id, reason }, 'container failed to start');
   }
 
@@ -286,12 +302,33 @@ export class Supervisor {
     c.record.log = { ...c.record.log, bytes: drained.bytes, dropped: drained.dropped };
     c.finish(state, { exitCode: status, signal: failed ? null : signalName(info.signal) });
     this.persist(c);
+    if (failed) this.discardOverlay(c); // it never ran: there are no changes to keep
     this.log.info({ id, containerPid: info.pid, state, exitCode: status, signal: c.record.signal, logBytes: drained.bytes }, 'container exited');
   }
 
   private releaseRootfs(c: Container): void {
     if (c.rootfsKey && this.rootfsInUse.get(c.rootfsKey)?.id === c.record.id) this.rootfsInUse.delete(c.rootfsKey);
+    const readers = c.rootfsKey ? this.overlayLowers.get(c.rootfsKey) : undefined;
+    if (readers?.delete(c.record.id) && readers.size === 0) this.overlayLowers.delete(c.rootfsKey!);
     c.rootfsKey = null;
+  }
+
+  private discardOverlay(c: Container): void {
+    if (!c.overlay) return;
+    c.overlay = null;
+    this.overlays.remove(c.record.id).catch((err) => this.log.warn({ id: c.record.id, err: (err as Error).message }, 'overlay directories could not be removed'));
+  }
+
+  /** A `run` has sent the container's output: with --rm and the container ended, it is removed now. */
+  async unhold(c: Container): Promise<void> {
+    c.holds = Math.max(0, c.holds - 1);
+    await this.removeIfDone(c);
+  }
+
+  /** --rm: removes an ended container nobody holds any more (once; `engine rm` may have been first). */
+  private async removeIfDone(c: Container): Promise<void> {
+    if (!c.autoRemove || !c.isFinished || c.holds > 0 || this.containers.get(c.record.id) !== c) return;
+    await this.rm(c.record.id).catch((err) => this.log.warn({ id: c.record.id, err: (err as Error).message }, '--rm: the container could not be removed'));
   }
 
   /**
@@ -328,10 +365,13 @@ export class Supervisor {
     if (!c.isFinished) throw precondition(`container ${id} is ${c.record.state}; stop it first: engine stop ${id}`);
     this.containers.delete(id);
     this.config.logs.forget(id);
+    const overlay = c.overlay ? this.overlays.remove(id) : null;
+    c.overlay = null;
     await Promise.all([
       ...[c.record.logPath, `${c.record.logPath}.1`].map((f) => fs.promises.rm(f, { force: true }).catch(() => {})),
       this.records.remove(id).catch((err) => this.log.warn({ id, err: (err as Error).message }, 'container record could not be removed')),
     ]);
+    await overlay?.catch((err) => this.log.warn({ id, err: (err as Error).message }, 'overlay directories could not be removed'));
     this.log.info({ id }, 'container removed');
   }
 
@@ -349,10 +389,11 @@ export class Supervisor {
    * Refuses a rootfs that overlaps the base template, the supervisor's own files (state directory,
    * logs, records, the places config.guarded names) or a live container's rootfs (rootfs-check.ts).
    */
-  private checkRootfs(given: string, rootfs: ResolvedRootfs): void {
+  private checkRootfs(given: string, rootfs: ResolvedRootfs, overlay: boolean): void {
     const { baseRootfs: base, stateDir, guarded = [] } = this.config;
     const places: Boundary[] = [];
-    if (base) places.push({ what: "the supervisor's base template", ...base, scope: 'tree', hint: `give the container a copy: engine rootfs create DIR --from ${base.path}` });
+    // --overlay only reads its rootfs (the lower layer): the base template may serve any number
+    if (base && !overlay) places.push({ what: "the supervisor's base template", ...base, scope: 'tree', hint: `give the container a copy: engine rootfs create DIR --from ${base.path}` });
     const own = [
       { what: "the supervisor's state directory", path: stateDir, scope: 'ancestors' as const },
       { what: "the supervisor's log directory", path: this.logsDir, scope: 'tree' as const },
@@ -364,6 +405,11 @@ export class Supervisor {
       if (b) places.push(b);
     }
     checkBoundaries(given, rootfs, places);
+    // a plain container would write under the lower layer of live --overlay containers
+    const readers = [...(this.overlayLowers.get(rootfs.key) ?? [])];
+    if (readers.length && !overlay) {
+      throw conflict(`rootfs is the read-only lower layer of live --overlay container${readers.length > 1 ? 's' : ''} ${readers.map((r) => `'${r}'`).join(', ')}; start this one with --overlay too`);
+    }
     for (const [key, holder] of this.rootfsInUse) {
       if (key === rootfs.key) throw conflict(`rootfs already in use by container '${holder.id}'`);
       const what = `the rootfs of live container '${holder.id}'`;

@@ -28,7 +28,9 @@ export interface Result {
 /** Runs the CLI (node + the compiled entry, as the launcher does) to completion. */
 export function runEngine(args: string[], env: NodeJS.ProcessEnv = {}, opts: { input?: string | Buffer; timeoutMs?: number } = {}): Promise<Result> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI_ENTRY, ...args], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    // `--` first: node 20 reads an --env-file anywhere in its argv (engine's own flag too) unless
+    // its options end before the script, as the launcher's shebang does.
+    const child = spawn(process.execPath, ['--', CLI_ENTRY, ...args], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

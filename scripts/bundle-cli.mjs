@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+// One CommonJS bundle per client verb (dist/cli/<verb>.cjs), loaded by the ./engine launcher.
+//
+// Why: Node's start-up is the floor of every `engine` command, and resolving and compiling ~15
+// ES modules plus commander on top of it cost 40-60 ms (issue 12, item 6). A bundle is one file,
+// read and compiled at once; CommonJS loads synchronously, without the ES module loader's work.
+// A verb whose code needs to know where it lives (src/paths.ts: the addon, engine-init, workers),
+// such as `supervisor`, is not bundled: the launcher runs it from dist/src/cli/main.js.
+
+import { build } from 'esbuild';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const verbsDir = path.join(root, 'src/cli/verbs');
+const outDir = path.join(root, 'dist/cli');
+const LOCATION_BOUND = ['src/paths.ts'];
+
+fs.rmSync(outDir, { recursive: true, force: true });
+fs.mkdirSync(outDir, { recursive: true });
+const bundled = [];
+const skipped = [];
+for (const file of fs.readdirSync(verbsDir).filter((f) => f.endsWith('.ts')).sort()) {
+  const verb = file.slice(0, -3);
+  const contents = [
+    `import { runVerb } from ${JSON.stringify(path.join(root, 'src/cli/run-verb.ts'))};`,
+    `import * as mod from ${JSON.stringify(path.join(verbsDir, file))};`,
+    `void runVerb(${JSON.stringify(verb)}, mod, process.argv.slice(3));`,
+  ].join('\n');
+  const outfile = path.join(outDir, `${verb}.cjs`);
+  const result = await build({
+    stdin: { contents, resolveDir: root, sourcefile: `engine-${verb}.ts`, loader: 'ts' },
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    outfile,
+    metafile: true,
+    logLevel: 'silent',
+    legalComments: 'none',
+  });
+  const inputs = Object.keys(result.metafile.inputs);
+  const bound = inputs.find((i) => LOCATION_BOUND.includes(i) || i.endsWith('.node'));
+  if (bound || result.warnings.length > 0) {
+    fs.rmSync(outfile, { force: true });
+    skipped.push(`${verb} (${bound ?? result.warnings[0].text})`);
+    continue;
+  }
+  bundled.push(verb);
+}
+process.stdout.write(`bundled ${bundled.join(', ')} into dist/cli/; run from dist/src/cli/main.js: ${skipped.join(', ') || 'none'}\n`);
