@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A narrated tour of engine: supervisor, containers, ps, run, logs, stop, orderly shutdown.
+# A narrated tour of engine: supervisor, containers, ps, run, logs, exec, top, --overlay, stop, orderly shutdown.
 # Run by `make demo` after the build. Uses its own socket and state directory, so it does not
 # disturb a supervisor you may already run; everything it makes is under $DEMO_DIR.
 set -euo pipefail
@@ -47,6 +47,18 @@ show $ENGINE run gamma "$DEMO_DIR/rootfs-gamma" "echo hello from gamma; echo I a
 
 step "Read alpha's log (logs/alpha.log holds its stdout and stderr byte for byte)"
 show $ENGINE logs alpha -n 5
+
+step "Into a running container: exec joins its namespaces, cgroups and security profile; top lists its processes"
+show $ENGINE exec alpha /bin/sh -c 'echo "hostname $(hostname), my pid $$, pid 1 is: $(tr "\0" " " </proc/1/cmdline)"'
+show $ENGINE top alpha
+echo "data through stdin" | show $ENGINE exec -i alpha /bin/cat
+
+step "Contained by default, as Docker: 14 capabilities, a seccomp filter, only lo in its own network namespace"
+show $ENGINE exec alpha /bin/sh -c 'grep -E "^(CapEff|Seccomp)" /proc/self/status; ls /sys/class/net'
+
+step "Copy-on-write: --overlay reads the base template and writes to its own layer; --rm leaves nothing behind"
+show $ENGINE run --rm --overlay -e WHO=demo scratch rootfs-base /bin/sh -c 'echo "hello $WHO" > /etc/motd; cat /etc/motd'
+[ -e rootfs-base/etc/motd ] && echo "the template changed?!" || echo "rootfs-base/etc/motd does not exist: the template is unchanged"
 
 step "Stop beta: SIGTERM, then SIGKILL after the grace period (PID 1 ignores signals it has no handler for)"
 show $ENGINE stop beta
