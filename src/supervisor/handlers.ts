@@ -89,13 +89,22 @@ async function attach(c: Container, wantStdin: boolean, conn: Connection, sup: S
   if (writes && c.stdin!.writer) {
     throw conflict(`container ${c.record.id} already has a client writing to its stdin; attach with --no-stdin to only read`);
   }
-  // Output from here on: the offset is taken before the client may type, so the answer to its
-  // first key (a shell's prompt) is never before it.
-  const from = await fs.promises.stat(c.record.logPath).then((st) => st.size, () => 0);
-  conn.reply({ ok: true, event: 'attached', record: sup.snapshot(c), stdin: writes, tty: c.stdin?.tty ?? false });
-  if (writes) feedStdin(c.stdin!, conn, { closeStdin: false });
-  else if (c.stdin) resizeOnly(c.stdin, conn);
-  await streamLog(c, conn, { follow: true, from });
-  await Promise.race([c.done, conn.whenClosed()]);
-  return conn.end({ ok: true, event: 'exited', record: sup.snapshot(c) });
+  // Held like a run's client: a --rm container is removed only once this client has all of its
+  // output and its final status, never under it.
+  c.holds++;
+  let record;
+  try {
+    // Output from here on: the offset is taken before the client may type, so the answer to its
+    // first key (a shell's prompt) is never before it.
+    const from = await fs.promises.stat(c.record.logPath).then((st) => st.size, () => 0);
+    conn.reply({ ok: true, event: 'attached', record: sup.snapshot(c), stdin: writes, tty: c.stdin?.tty ?? false });
+    if (writes) feedStdin(c.stdin!, conn, { closeStdin: false });
+    else if (c.stdin) resizeOnly(c.stdin, conn);
+    await streamLog(c, conn, { follow: true, from });
+    await Promise.race([c.done, conn.whenClosed()]);
+  } finally {
+    record = sup.snapshot(c);
+    await sup.unhold(c);
+  }
+  return conn.end({ ok: true, event: 'exited', record });
 }

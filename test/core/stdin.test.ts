@@ -120,3 +120,18 @@ e2e('-t without a terminal on stdin: Docker\'s one line, nothing started', async
   t.is(a.code, 125);
   t.regex(a.stderr, /is not running \(killed\|stopped\)|is not running/);
 });
+
+e2e('start --rm -i, then attach: attach gets every byte and the final status, then the container is removed', async (t) => {
+  const { sup } = t.context;
+  const id = 'in-rm-attach';
+  const started = await sup.engine('start', '--rm', '-i', id, await sup.rootfs(), '/bin/sh', '-c', 'read x; echo "got:$x"; exit 5');
+  t.is(started.code, 0, started.stderr);
+  const writer = engineProcess(sup, ['attach', id]);
+  writer.child.stdin.write('hello\n');
+  const end = await exited(writer.child);
+  t.is(end.code, 5, writer.out.stderr);
+  t.is(writer.out.stdout, 'got:hello\n');
+  const gone = await sup.engine('inspect', id);
+  t.is(gone.code, 125, 'removed once attach had its status');
+  t.regex(gone.stderr, /no such container|unknown|not found/i);
+});
