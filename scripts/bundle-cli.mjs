@@ -4,8 +4,11 @@
 // Why: Node's start-up is the floor of every `engine` command, and resolving and compiling ~15
 // ES modules plus commander on top of it cost 40-60 ms (issue 12, item 6). A bundle is one file,
 // read and compiled at once; CommonJS loads synchronously, without the ES module loader's work.
-// A verb whose code needs to know where it lives (src/paths.ts: the addon, engine-init, workers),
-// such as `supervisor`, is not bundled: the launcher runs it from dist/src/cli/main.js.
+// Code that finds the repository from its own place (src/paths.ts: the addon, engine-init,
+// workers) reads import.meta.url, which CommonJS has not: each bundle defines it as its own file's
+// URL. dist/cli/<verb>.cjs sits two levels under the root, as dist/src/paths.js does, so the
+// same arithmetic holds. The long-running supervisor gains nothing from a bundle and stays on
+// dist/src/cli/main.js with its workers.
 
 import { build } from 'esbuild';
 import fs from 'node:fs';
@@ -15,7 +18,8 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const verbsDir = path.join(root, 'src/cli/verbs');
 const outDir = path.join(root, 'dist/cli');
-const LOCATION_BOUND = ['src/paths.ts'];
+const UNBUNDLED = new Set(['supervisor']);
+const MODULE_URL = 'engineBundleUrl';
 
 fs.rmSync(outDir, { recursive: true, force: true });
 fs.mkdirSync(outDir, { recursive: true });
@@ -23,6 +27,10 @@ const bundled = [];
 const skipped = [];
 for (const file of fs.readdirSync(verbsDir).filter((f) => f.endsWith('.ts')).sort()) {
   const verb = file.slice(0, -3);
+  if (UNBUNDLED.has(verb)) {
+    skipped.push(`${verb} (long-running)`);
+    continue;
+  }
   const contents = [
     `import { runVerb } from ${JSON.stringify(path.join(root, 'src/cli/run-verb.ts'))};`,
     `import * as mod from ${JSON.stringify(path.join(verbsDir, file))};`,
@@ -39,9 +47,12 @@ for (const file of fs.readdirSync(verbsDir).filter((f) => f.endsWith('.ts')).sor
     metafile: true,
     logLevel: 'silent',
     legalComments: 'none',
+    external: ['commander'],
+    define: { 'import.meta.url': MODULE_URL },
+    banner: { js: `const ${MODULE_URL} = require('node:url').pathToFileURL(__filename).href;` },
   });
   const inputs = Object.keys(result.metafile.inputs);
-  const bound = inputs.find((i) => LOCATION_BOUND.includes(i) || i.endsWith('.node'));
+  const bound = inputs.find((i) => i.endsWith('.node'));
   if (bound || result.warnings.length > 0) {
     fs.rmSync(outfile, { force: true });
     skipped.push(`${verb} (${bound ?? result.warnings[0].text})`);
