@@ -5,8 +5,8 @@
 import type tty from 'node:tty';
 import { EngineError } from '../errors.js';
 import { encodeDataHeader, encodeJson, MAX_DATA_FRAME } from '../protocol/framing.js';
-import type { InputMessage, TtyRequest } from '../protocol/messages.js';
-import type { Client } from './client.js';
+import type { InputMessage, Reply, TtyRequest } from '../protocol/messages.js';
+import { writeOut, type Client } from './client.js';
 
 export const DEFAULT_DETACH_KEYS = 'ctrl-p,ctrl-q';
 
@@ -165,4 +165,52 @@ export function releaseStdin(): void {
   process.stdin.removeAllListeners('data');
   if (!process.stdin.isTTY) process.stdin.destroy();
   else process.stdin.unref?.();
+}
+
+/**
+ * What run, exec and attach do once the container or process is there: the terminal raw when the
+ * keys go to it (Docker's rule: with -t alone Ctrl-C stays the client's), the window size, stdin
+ * with the detach keys, and its output until the final reply. Every way out restores the terminal
+ * and lets go of stdin.
+ */
+export class InteractiveSession {
+  private detachedByUser = false;
+
+  constructor(private readonly client: Client) {}
+
+  /** Leaves the container running: the connection closes, run() resolves null. */
+  detach(): void {
+    this.detachedByUser = true;
+    this.client.close();
+  }
+
+  get detached(): boolean {
+    return this.detachedByUser;
+  }
+
+  /** The final reply, or null when the user detached. */
+  async run(o: { tty: boolean; stdin: boolean; detachKeys: Buffer | null }): Promise<Reply | null> {
+    const raw = new RawTerminal();
+    let stopResize = () => {};
+    try {
+      if (o.tty) {
+        if (o.stdin) raw.enable();
+        stopResize = forwardWindowSize(this.client);
+      }
+      if (o.stdin) forwardStdin(this.client, { detachKeys: o.detachKeys, onDetach: () => this.detach() });
+      let final: Reply;
+      try {
+        final = await this.client.reply(writeOut);
+      } catch (err) {
+        if (this.detachedByUser) return null;
+        throw err;
+      }
+      this.client.close();
+      return final;
+    } finally {
+      stopResize();
+      raw.restore();
+      if (o.stdin) releaseStdin();
+    }
+  }
 }

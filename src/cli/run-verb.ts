@@ -4,11 +4,12 @@
 
 import type { Command } from 'commander';
 import { CLIENT_ERROR_EXIT } from '../errors.js';
+import { commandFrom, parsePlain, type VerbSpec } from './verb-spec.js';
 
-export interface VerbModule {
-  register(program: Command): void;
+/** A verb described as data (spec: read without commander when the line is plain), or by hand. */
+export type VerbModule = ({ spec: VerbSpec; register?: undefined } | { register(program: Command): void; spec?: undefined }) & {
   preprocess?(args: string[]): string[];
-}
+};
 
 /** Parses `args` (the words after the verb) and runs the verb; sets process.exitCode, never throws. */
 export async function runVerb(verb: string, mod: VerbModule, args: string[]): Promise<void> {
@@ -19,11 +20,17 @@ export async function runVerb(verb: string, mod: VerbModule, args: string[]): Pr
   });
   try {
     const rest = mod.preprocess ? mod.preprocess(args) : args;
+    const plain = mod.spec ? parsePlain(mod.spec, rest) : null;
+    if (plain) {
+      await mod.spec!.action(...plain);
+      return;
+    }
     const { Command } = await import('commander');
     const program = new Command('engine')
       .exitOverride()
       .configureOutput({ outputError: (str, write) => write(`engine: ${str.replace(/^error: /, '').trim()}\n`) });
-    mod.register(program);
+    if (mod.spec) commandFrom(program, mod.spec);
+    else mod.register(program);
     await program.parseAsync([verb, ...rest], { from: 'user' });
   } catch (err) {
     if (typeof (err as { code?: unknown })?.code === 'string' && (err as { code: string }).code.startsWith('commander.')) {

@@ -2,9 +2,9 @@
 // A new process in a running container; exits with its status (125/126/127 when it could not
 // start, as run). Options stand before ID; every word after ID belongs to the command.
 
-import type { Command } from 'commander';
-import { Client, socketPath, writeOut } from '../client.js';
-import { DEFAULT_DETACH_KEYS, forwardStdin, forwardWindowSize, parseDetachKeys, RawTerminal, releaseStdin, requireTerminal, ttyRequest } from '../interactive.js';
+import { Client, socketPath } from '../client.js';
+import { DEFAULT_DETACH_KEYS, InteractiveSession, parseDetachKeys, requireTerminal, ttyRequest } from '../interactive.js';
+import type { VerbSpec } from '../verb-spec.js';
 import { CLIENT_ERROR_EXIT } from '../../errors.js';
 
 const VALUE_FLAGS = ['-e', '--env', '-w', '--workdir', '-u', '--user', '--detach-keys', '--socket'];
@@ -26,69 +26,50 @@ export function preprocess(args: string[]): string[] {
   return [...own, '--', ...args.slice(i)];
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
-
-export function register(program: Command): void {
-  program
-    .command('exec')
-    .description('run a new process in a running container (its namespaces, cgroups and security profile) and exit with its status')
-    .argument('<id>', 'a running container')
-    .argument('<command...>', 'the command and its arguments')
-    .option('-i, --interactive', "forward this terminal's stdin to the process (EOF closes its stdin)")
-    .option('-t, --tty', 'give the process a pseudo-terminal (this terminal in raw mode, its size and TERM)')
-    .option('-e, --env <KEY=VALUE>', 'set an environment variable; repeatable', collect, [])
-    .option('-w, --workdir <dir>', 'working directory inside the container')
-    .option('-u, --user <user>', "UID[:GID], or names from the container's /etc/passwd and /etc/group")
-    .option('--detach-keys <keys>', 'with -it: the keys that detach and leave the process running (default ctrl-p,ctrl-q)')
-    .option('--socket <path>', 'supervisor socket')
-    .addHelpText('after', '\nExamples:\n  engine exec alpha ps\n  engine exec -it alpha /bin/sh\n  engine exec -e A=1 -w /tmp -u nobody alpha env')
-    .action(async (id: string, command: string[], o) => {
-      const interactive = Boolean(o.interactive);
-      const tty = Boolean(o.tty);
-      if (tty) requireTerminal();
-      const detachKeys = parseDetachKeys(o.detachKeys ?? DEFAULT_DETACH_KEYS);
-      const client = await Client.open(socketPath(o.socket), {
-        verb: 'exec',
-        id,
-        command,
-        interactive: interactive || undefined,
-        tty: tty ? ttyRequest() : undefined,
-        env: o.env.length ? o.env : undefined,
-        workdir: o.workdir,
-        user: o.user,
-      });
-      const raw = new RawTerminal();
-      let stopResize = () => {};
-      let detached = false;
-      try {
-        const first = await client.reply();
-        if (first.ok && first.event === 'exec-exited') {
-          process.stderr.write(`engine: exec in ${id} failed: ${first.reason ?? 'it could not start'}\n`);
-          process.exitCode = first.exitCode;
-          return;
-        }
-        if (tty) {
-          // Raw only when the keys go to the process (Docker's rule): with -t alone Ctrl-C stays ours.
-          if (interactive) raw.enable();
-          stopResize = forwardWindowSize(client);
-        }
-        if (interactive) forwardStdin(client, { detachKeys, onDetach: () => ((detached = true), client.close()) });
-        let final;
-        try {
-          final = await client.reply(writeOut);
-        } catch (err) {
-          if (detached) return;
-          throw err;
-        }
-        client.close();
-        process.exitCode = final.ok && final.event === 'exec-exited' ? final.exitCode : CLIENT_ERROR_EXIT;
-      } finally {
-        stopResize();
-        raw.restore();
-        if (interactive) releaseStdin();
-        if (detached) process.stderr.write(`engine: detached from the exec in ${id}; it keeps running\n`);
-      }
+export const spec: VerbSpec = {
+  name: 'exec',
+  description: 'run a new process in a running container (its namespaces, cgroups and security profile) and exit with its status',
+  operands: [
+    { name: 'id', description: 'a running container' },
+    { name: 'command', description: 'the command and its arguments', variadic: true },
+  ],
+  options: [
+    { flags: '-i, --interactive', description: "forward this terminal's stdin to the process (EOF closes its stdin)" },
+    { flags: '-t, --tty', description: 'give the process a pseudo-terminal (this terminal in raw mode, its size and TERM)' },
+    { flags: '-e, --env <KEY=VALUE>', description: 'set an environment variable; repeatable', repeat: true },
+    { flags: '-w, --workdir <dir>', description: 'working directory inside the container' },
+    { flags: '-u, --user <user>', description: "UID[:GID], or names from the container's /etc/passwd and /etc/group" },
+    { flags: '--detach-keys <keys>', description: 'with -it: the keys that detach and leave the process running (default ctrl-p,ctrl-q)' },
+    { flags: '--socket <path>', description: 'supervisor socket' },
+  ],
+  helpAfter: '\nExamples:\n  engine exec alpha ps\n  engine exec -it alpha /bin/sh\n  engine exec -e A=1 -w /tmp -u nobody alpha env',
+  async action(id: string, command: string[], o) {
+    const stdin = Boolean(o.interactive);
+    const tty = Boolean(o.tty);
+    if (tty) requireTerminal();
+    const detachKeys = parseDetachKeys(o.detachKeys ?? DEFAULT_DETACH_KEYS);
+    const client = await Client.open(socketPath(o.socket), {
+      verb: 'exec',
+      id,
+      command,
+      interactive: stdin || undefined,
+      tty: tty ? ttyRequest() : undefined,
+      env: o.env.length ? o.env : undefined,
+      workdir: o.workdir,
+      user: o.user,
     });
-}
+    const first = await client.reply();
+    if (first.ok && first.event === 'exec-exited') {
+      client.close();
+      process.stderr.write(`engine: exec in ${id} failed: ${first.reason ?? 'it could not start'}\n`);
+      process.exitCode = first.exitCode;
+      return;
+    }
+    const final = await new InteractiveSession(client).run({ tty, stdin, detachKeys });
+    if (final === null) {
+      process.stderr.write(`engine: detached from the exec in ${id}; it keeps running\n`);
+      return;
+    }
+    process.exitCode = final.ok && final.event === 'exec-exited' ? final.exitCode : CLIENT_ERROR_EXIT;
+  },
+};

@@ -1,7 +1,7 @@
-import type { Command } from 'commander';
 import { call, socketPath } from '../client.js';
 import type { ContainerRecord } from '../../protocol/messages.js';
 import { formatCpuList } from '../../sched/cpus.js';
+import type { VerbSpec } from '../verb-spec.js';
 
 const COLUMNS: Array<[string, (r: ContainerRecord) => string]> = [
   ['ID', (r) => r.id],
@@ -29,16 +29,18 @@ export function table(records: ContainerRecord[]): string {
   return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ')).join('\n') + '\n';
 }
 
-export function register(program: Command): void {
-  program
-    .command('ps')
-    .description('list every container, live or ended, newest last')
-    .option('--json', 'print the records as a JSON array')
-    .option('--socket <path>', 'supervisor socket')
-    .action(async (o) => {
-      const reply = await call(socketPath(o.socket), { verb: 'ps' });
-      if (reply.ok && reply.event === 'list') {
-        process.stdout.write(o.json ? JSON.stringify(reply.records, null, 2) + '\n' : table(reply.records));
-      }
-    });
-}
+export const spec: VerbSpec = {
+  name: 'ps',
+  description: 'list every container, live or ended, newest last',
+  operands: [],
+  options: [
+    { flags: '--json', description: 'print the records as a JSON array' },
+    { flags: '--socket <path>', description: 'supervisor socket' },
+  ],
+  async action(o) {
+    const reply = await call(socketPath(o.socket), { verb: 'ps' });
+    if (reply.ok && reply.event === 'list') {
+      process.stdout.write(o.json ? JSON.stringify(reply.records, null, 2) + '\n' : table(reply.records));
+    }
+  },
+};

@@ -1,14 +1,13 @@
-import type { Command } from 'commander';
 import { call, socketPath } from '../client.js';
+import type { VerbSpec } from '../verb-spec.js';
 
-export function register(program: Command): void {
-  program
-    .command('rm')
-    .description("forget an ended container: frees its id and deletes its log")
-    .argument('<id>', 'container id')
-    .option('--socket <path>', 'supervisor socket')
-    .action(async (id: string, o) => {
-      await call(socketPath(o.socket), { verb: 'rm', id });
-      process.stdout.write(`${id}\n`);
-    });
-}
+export const spec: VerbSpec = {
+  name: 'rm',
+  description: 'forget an ended container: frees its id and deletes its log',
+  operands: [{ name: 'id', description: 'container id' }],
+  options: [{ flags: '--socket <path>', description: 'supervisor socket' }],
+  async action(id: string, o) {
+    await call(socketPath(o.socket), { verb: 'rm', id });
+    process.stdout.write(`${id}\n`);
+  },
+};
