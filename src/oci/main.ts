@@ -12,7 +12,25 @@ export interface OciContext {
   debug: boolean;
 }
 
-const VERBS = ['create', 'start', 'state', 'kill', 'delete', 'exec', 'ps', 'pause', 'resume', 'list', 'features', 'spec', 'run', 'events', 'update', 'checkpoint', 'restore'] as const;
+type VerbModule = { run(ctx: OciContext, argv: string[]): Promise<number> };
+// Each verb's module by name, imported only when asked for (one string per import, so the bundler
+// that makes dist/oci/engine-oci.cjs finds every one).
+const VERB_MODULES = {
+  create: (): Promise<VerbModule> => import('./verbs/create.js'),
+  start: (): Promise<VerbModule> => import('./verbs/start.js'),
+  state: (): Promise<VerbModule> => import('./verbs/state.js'),
+  kill: (): Promise<VerbModule> => import('./verbs/kill.js'),
+  delete: (): Promise<VerbModule> => import('./verbs/delete.js'),
+  exec: (): Promise<VerbModule> => import('./verbs/exec.js'),
+  ps: (): Promise<VerbModule> => import('./verbs/ps.js'),
+  pause: (): Promise<VerbModule> => import('./verbs/pause.js'),
+  resume: (): Promise<VerbModule> => import('./verbs/resume.js'),
+  list: (): Promise<VerbModule> => import('./verbs/list.js'),
+  features: (): Promise<VerbModule> => import('./verbs/features.js'),
+  spec: (): Promise<VerbModule> => import('./verbs/spec.js'),
+  run: (): Promise<VerbModule> => import('./verbs/run.js'),
+};
+const VERBS = [...Object.keys(VERB_MODULES), 'events', 'update', 'checkpoint', 'restore'];
 const NOT_SUPPORTED: Record<string, string> = {
   events: 'events is not supported by engine-oci',
   update: 'update is not supported by engine-oci',
@@ -97,9 +115,9 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return verb ? 0 : 1;
   }
-  if (!(VERBS as readonly string[]).includes(verb)) throw new UsageError(`no such command: ${verb}`);
+  if (!VERBS.includes(verb)) throw new UsageError(`no such command: ${verb}`);
   if (NOT_SUPPORTED[verb]) throw new UsageError(NOT_SUPPORTED[verb]);
-  const mod = (await import(`./verbs/${verb}.js`)) as { run(ctx: OciContext, argv: string[]): Promise<number> };
+  const mod = await VERB_MODULES[verb as keyof typeof VERB_MODULES]();
   return mod.run({ root, debug }, argv.slice(i + 1));
 }
 
