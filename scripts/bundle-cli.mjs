@@ -71,4 +71,4 @@ for (const file of fs.readdirSync(verbsDir).filter((f) => f.endsWith('.ts')).sor
     skipped.push(`engine-oci (${result.warnings[0].text})`);
   } else bundled.push('engine-oci');
 }
-process.stdout.write(`bundled ${bundled.join(', ')} into dist/cli/; run from dist/src/cli/main.js: ${skipped.join(', ') || 'none'}\n`);
+process.stdout.write(`bundled ${bundled.join(', ')} into dist/cli/ and dist/oci/; run from dist/src/cli/main.js: ${skipped.join(', ') || 'none'}\n`);
