@@ -60,7 +60,7 @@ demo: all
 test: all typecheck
 	scripts/test-all.sh
 
-test-unit: build
+test-unit: build unit-tests
 	npm run --silent test:unit
 
 clean:

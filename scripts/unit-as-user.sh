@@ -9,4 +9,4 @@ skip() { echo "# SKIP unit-user: $1"; echo "0 0 1" > test-results/unit-user.coun
 [ "$(id -u)" -eq 0 ] || skip "not root: the ava lane ran test/unit as $(id -un) already"
 setpriv --reuid=65534 --regid=65534 --clear-groups test -r package.json -a -x node_modules/.bin/ava 2>/dev/null \
   || skip "the checkout at $PWD is not readable by an unprivileged user"
-exec node scripts/run-ava.mjs --lane unit-user --as-user 65534 --concurrency 4 test/unit
+exec node scripts/run-ava.mjs --lane unit-user --as-user 65534 --config test/unit/ava.config.mjs

@@ -142,7 +142,6 @@ pinned('two loops pinned to one CPU in one session, nice 0 vs +10: the nice 0 on
   try {
     await sleep(100);
     const s = new CpuSampler({ targets: { a: a.pid!, b: b.pid! }, cpu: Number(cpu) }).start();
-    await sleep(1000);
     await untilCpu(s, 'a', 500);
     const w = summarize(s.stop());
     t.log(`nice 0: ${w.cpuMs.a.toFixed(0)} ms, nice 10: ${w.cpuMs.b.toFixed(0)} ms, ratio ${(w.cpuMs.a / w.cpuMs.b).toFixed(1)} (weights: 9.3); other load ${(w.cpu!.other * 100).toFixed(0)}%`);
