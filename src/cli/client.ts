@@ -23,19 +23,30 @@ export function socketPath(option?: string): string {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Tries that every request gets, however long the waits took. The budget is wall time, and on a
+ * loaded host the client's own process can stall past it between connect and write; the
+ * supervisor then closes the connection unread (its request deadline), and the EPIPE that follows
+ * must still be tried again: a request that was never read is safe to send again.
+ */
+export const MIN_TRIES = 3;
+
 /** Backoff delays (with jitter, so retrying clients spread out) until the budget is spent. */
-class Backoff {
+export class Backoff {
   private readonly until: number;
   private next = FIRST_BACKOFF_MS;
+  private tries = 0;
 
   constructor(readonly budgetMs: number) {
     this.until = Date.now() + budgetMs;
   }
 
-  /** Waits before the next try; false when there is no time left. */
+  /** Waits before the next try; false when there is no time left and the minimum tries are used. */
   async wait(): Promise<boolean> {
-    if (Date.now() >= this.until) return false;
-    await sleep(Math.min(this.next * (0.5 + Math.random()), this.until - Date.now()));
+    const left = this.until - Date.now();
+    if (left <= 0 && this.tries >= MIN_TRIES) return false;
+    this.tries++;
+    await sleep(Math.min(this.next * (0.5 + Math.random()), Math.max(left, FIRST_BACKOFF_MS)));
     this.next = Math.min(this.next * 2, MAX_BACKOFF_MS);
     return true;
   }

@@ -10,7 +10,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
-import { call } from '../../src/cli/client.js';
+import { Backoff, call, MIN_TRIES } from '../../src/cli/client.js';
 import { EngineError } from '../../src/errors.js';
 import { encodeJson, FrameDecoder } from '../../src/protocol/framing.js';
 import { createControlServer, type ControlServer } from '../../src/supervisor/server.js';
@@ -181,4 +181,14 @@ test('a request over the limit is refused by the client, before it connects', as
   } finally {
     srv.close();
   }
+});
+
+test('a spent retry budget still allows the minimum tries (the client itself may have stalled past it)', async (t) => {
+  const spent = new Backoff(0);
+  const tries: boolean[] = [];
+  for (let i = 0; i < MIN_TRIES + 1; i++) tries.push(await spent.wait());
+  t.deepEqual(tries, [...Array(MIN_TRIES).fill(true), false]);
+  // With time left, it goes on past the minimum until the budget is spent.
+  const funded = new Backoff(60_000);
+  for (let i = 0; i < MIN_TRIES + 2; i++) t.true(await funded.wait());
 });
