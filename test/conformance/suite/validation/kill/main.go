@@ -2,6 +2,11 @@
 package main
 
 import (
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
 	rspec "github.com/opencontainers/runtime-spec/specs-go"
 
 	"engine.local/conformance/ocitest"
@@ -45,8 +50,12 @@ func main() {
 	if err == nil {
 		err = running.Start()
 	}
+	var st rspec.State
 	if err == nil {
-		_, err = running.WaitFor(ocitest.ExitTimeout, rspec.StateRunning)
+		st, err = running.WaitFor(ocitest.ExitTimeout, rspec.StateRunning)
+	}
+	if err == nil {
+		err = waitForComm(st.Pid, "sleep", ocitest.ExitTimeout)
 	}
 	if err == nil {
 		err = running.Kill("TERM")
@@ -61,4 +70,21 @@ func main() {
 	}
 	t.Check(err, "kill of a running container MUST send the signal (TERM accepted, KILL stops it)", "runtime.md#kill")
 	t.Plan()
+}
+
+// "running" begins when start returns, while the runtime's own init may still be on its way to
+// the exec of sleep; runc's is a Go program, whose signal handlers make TERM fatal. TERM must go
+// to sleep itself (PID 1 without a handler: ignored), so the test waits until the process is it.
+func waitForComm(pid int, comm string, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+		if err == nil && strings.TrimSpace(string(b)) == comm {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("pid %d did not become %s within %s", pid, comm, timeout)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
