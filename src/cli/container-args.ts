@@ -8,14 +8,7 @@ import path from 'node:path';
 import type { StartRequest } from '../protocol/messages.js';
 import { parseEnvFile, resolveEnvEntry } from '../spec/env.js';
 import { ttyRequest } from './interactive.js';
-import type { VerbSpec } from './verb-spec.js';
-
-const VALUE_FLAGS = [
-  '--soft-mib', '--hard-mib', '--nice', '--cpus', '--log-mode', '--log-buffer-mib', '--log-max-mib', '--socket',
-  '--cap-add', '--cap-drop', '--security-opt', '--network', '--device', '--pids-limit', '--ulimit', '--user', '-u',
-  '--env', '-e', '--env-file', '--workdir', '-w', '--volume', '-v', '--tmpfs', '--hostname',
-  '--detach-keys',
-];
+import { SOCKET_OPTION, valueFlags, type OptionSpec, type VerbSpec } from './verb-spec.js';
 
 /** The verb's own switches (no value): engine's wherever they stand, as the value flags are. */
 const SWITCHES = ['--privileged', '--read-only', '--rm', '--overlay'];
@@ -56,6 +49,44 @@ export function preprocess(args: string[]): string[] {
 const EXAMPLES = (verb: string) =>
   `\nExamples:\n  engine ${verb} alpha ./rootfs-alpha "echo hello-from-alpha"\n  engine ${verb} beta ./rootfs-beta /memory_hog --nice 10 --hard-mib 80\n  engine ${verb} gamma ./rootfs-gamma -- /bin/prog --nice 3   (words after -- all go to the container)`;
 
+/** The options of `start` and `run`. */
+function containerOptions(verb: 'start' | 'run'): OptionSpec[] {
+  return [
+    { flags: '--soft-mib <n>', description: 'soft memory limit in MiB: a warning event when crossed', default: '40' },
+    { flags: '--hard-mib <n>', description: 'hard memory limit in MiB: the container is killed at it', default: '64' },
+    { flags: '--nice <n>', description: 'nice value -20..19 (the container competes by it)', default: '0' },
+    { flags: '--cpus <list>', description: 'CPUs the container may run on, e.g. 0 or 0-1,3' },
+    { flags: '--log-mode <mode>', description: 'blocking: writes wait for the log; non-blocking: drop when the buffer is full', choices: ['blocking', 'non-blocking'], default: 'blocking' },
+    { flags: '--log-buffer-mib <n>', description: 'buffer for --log-mode non-blocking, in MiB' },
+    { flags: '--log-max-mib <n>', description: 'rotate the log to <id>.log.1 when it passes this size' },
+    { flags: '--cap-add <cap>', description: 'add a capability (NAME, CAP_NAME or ALL); repeatable', repeat: true },
+    { flags: '--cap-drop <cap>', description: 'drop a capability (NAME, CAP_NAME or ALL); repeatable', repeat: true },
+    { flags: '--privileged', description: 'every capability, no seccomp, no masked paths, every host device' },
+    { flags: '--security-opt <opt>', description: 'no-new-privileges, seccomp=unconfined, seccomp=PROFILE.json (Docker format); repeatable', repeat: true },
+    { flags: '--network <mode>', description: 'none (default: its own namespace, lo up), host, or ns:PATH (join one, as ip netns makes)' },
+    { flags: '--device <dev>', description: 'HOST[:CONTAINER[:PERMS]]: give the container a host device; repeatable', repeat: true },
+    { flags: '--pids-limit <n>', description: 'at most N processes in the container (pids cgroup; default unlimited)' },
+    { flags: '--ulimit <limit>', description: 'NAME=SOFT[:HARD], e.g. nofile=1024:2048 (-1: unlimited); repeatable', repeat: true },
+    { flags: '-u, --user <user>', description: "UID[:GID], or names from the rootfs's /etc/passwd and /etc/group" },
+    { flags: '--read-only', description: 'a read-only root filesystem (with a writable /tmp)' },
+    { flags: '-e, --env <NAME=VALUE>', description: 'set an environment variable (NAME alone: its value here); repeatable', repeat: true },
+    { flags: '--env-file <file>', description: 'read NAME=VALUE lines from a file (# comments); repeatable, -e wins', repeat: true },
+    { flags: '-w, --workdir <dir>', description: 'working directory inside the container (made if missing)' },
+    { flags: '-v, --volume <HOST:CONTAINER[:ro]>', description: 'bind-mount a host path (it must exist; ro: read-only, recursively); repeatable', repeat: true },
+    { flags: '--tmpfs <PATH[:OPTIONS]>', description: 'mount a tmpfs, e.g. /scratch:size=64m,mode=1777,noexec; repeatable', repeat: true },
+    { flags: '--hostname <name>', description: "the container's host name (default: its id)" },
+    { flags: '--rm', description: 'remove the container (record, log, overlay) once it has ended and its output is printed' },
+    { flags: '--overlay', description: 'use ROOTFS read-only under a private overlay: any number of containers share one rootfs; rm discards the changes' },
+    { flags: '-i, --interactive', description: verb === 'run' ? "forward this terminal's stdin to the container (EOF closes its stdin)" : "keep the container's stdin open for engine attach" },
+    { flags: '-t, --tty', description: 'give the container a pseudo-terminal (run: this terminal in raw mode, its size and TERM)' },
+    { flags: '--detach-keys <keys>', description: 'run -it: the keys that detach and leave the container running (default ctrl-p,ctrl-q)' },
+    SOCKET_OPTION,
+  ];
+}
+
+/** Flags whose value is the next word (the pre-split keeps it with its flag): from the options themselves. */
+const VALUE_FLAGS = valueFlags(containerOptions('run'));
+
 /** `start` and `run`: the same operands and options; `action` is the verb's own. */
 export function containerVerb(verb: 'start' | 'run', description: string, action: VerbSpec['action']): VerbSpec {
   return {
@@ -66,37 +97,7 @@ export function containerVerb(verb: 'start' | 'run', description: string, action
       { name: 'rootfs', description: "the container's root filesystem: a directory no live container uses" },
       { name: 'command', description: 'command and arguments; one word with spaces runs as /bin/sh -c', variadic: true },
     ],
-    options: [
-      { flags: '--soft-mib <n>', description: 'soft memory limit in MiB: a warning event when crossed', default: '40' },
-      { flags: '--hard-mib <n>', description: 'hard memory limit in MiB: the container is killed at it', default: '64' },
-      { flags: '--nice <n>', description: 'nice value -20..19 (the container competes by it)', default: '0' },
-      { flags: '--cpus <list>', description: 'CPUs the container may run on, e.g. 0 or 0-1,3' },
-      { flags: '--log-mode <mode>', description: 'blocking: writes wait for the log; non-blocking: drop when the buffer is full', choices: ['blocking', 'non-blocking'], default: 'blocking' },
-      { flags: '--log-buffer-mib <n>', description: 'buffer for --log-mode non-blocking, in MiB' },
-      { flags: '--log-max-mib <n>', description: 'rotate the log to <id>.log.1 when it passes this size' },
-      { flags: '--cap-add <cap>', description: 'add a capability (NAME, CAP_NAME or ALL); repeatable', repeat: true },
-      { flags: '--cap-drop <cap>', description: 'drop a capability (NAME, CAP_NAME or ALL); repeatable', repeat: true },
-      { flags: '--privileged', description: 'every capability, no seccomp, no masked paths, every host device' },
-      { flags: '--security-opt <opt>', description: 'no-new-privileges, seccomp=unconfined, seccomp=PROFILE.json (Docker format); repeatable', repeat: true },
-      { flags: '--network <mode>', description: 'none (default: its own namespace, lo up), host, or ns:PATH (join one, as ip netns makes)' },
-      { flags: '--device <dev>', description: 'HOST[:CONTAINER[:PERMS]]: give the container a host device; repeatable', repeat: true },
-      { flags: '--pids-limit <n>', description: 'at most N processes in the container (pids cgroup; default unlimited)' },
-      { flags: '--ulimit <limit>', description: 'NAME=SOFT[:HARD], e.g. nofile=1024:2048 (-1: unlimited); repeatable', repeat: true },
-      { flags: '-u, --user <user>', description: "UID[:GID], or names from the rootfs's /etc/passwd and /etc/group" },
-      { flags: '--read-only', description: 'a read-only root filesystem (with a writable /tmp)' },
-      { flags: '-e, --env <NAME=VALUE>', description: 'set an environment variable (NAME alone: its value here); repeatable', repeat: true },
-      { flags: '--env-file <file>', description: 'read NAME=VALUE lines from a file (# comments); repeatable, -e wins', repeat: true },
-      { flags: '-w, --workdir <dir>', description: 'working directory inside the container (made if missing)' },
-      { flags: '-v, --volume <HOST:CONTAINER[:ro]>', description: 'bind-mount a host path (it must exist; ro: read-only, recursively); repeatable', repeat: true },
-      { flags: '--tmpfs <PATH[:OPTIONS]>', description: 'mount a tmpfs, e.g. /scratch:size=64m,mode=1777,noexec; repeatable', repeat: true },
-      { flags: '--hostname <name>', description: "the container's host name (default: its id)" },
-      { flags: '--rm', description: 'remove the container (record, log, overlay) once it has ended and its output is printed' },
-      { flags: '--overlay', description: 'use ROOTFS read-only under a private overlay: any number of containers share one rootfs; rm discards the changes' },
-      { flags: '-i, --interactive', description: verb === 'run' ? "forward this terminal's stdin to the container (EOF closes its stdin)" : "keep the container's stdin open for engine attach" },
-      { flags: '-t, --tty', description: 'give the container a pseudo-terminal (run: this terminal in raw mode, its size and TERM)' },
-      { flags: '--detach-keys <keys>', description: 'run -it: the keys that detach and leave the container running (default ctrl-p,ctrl-q)' },
-      { flags: '--socket <path>', description: 'supervisor socket (default: $ENGINE_SOCKET or /tmp/mini_runtime.sock)' },
-    ],
+    options: containerOptions(verb),
     helpAfter: EXAMPLES(verb),
     action,
   };

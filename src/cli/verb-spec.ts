@@ -37,6 +37,15 @@ export interface VerbSpec {
   action(...args: any[]): Promise<void>;
 }
 
+/** Every client verb's --socket. */
+export const SOCKET_OPTION: OptionSpec = { flags: '--socket <path>', description: 'supervisor socket (default: $ENGINE_SOCKET or /tmp/mini_runtime.sock)' };
+
+/** The spellings of the options that take a value ('-u', '--user', ...): what a verb's argv
+ *  pre-split needs to know to keep a value with its flag. */
+export function valueFlags(options: OptionSpec[]): string[] {
+  return options.map((o) => parseFlags(o.flags)).filter((f) => f.takesValue).flatMap((f) => (f.short ? [`-${f.short}`, `--${f.long}`] : [`--${f.long}`]));
+}
+
 interface ParsedFlags {
   short?: string;
   long: string;

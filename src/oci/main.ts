@@ -15,20 +15,20 @@ export interface OciContext {
 type VerbModule = { run(ctx: OciContext, argv: string[]): Promise<number> };
 // Each verb's module by name, imported only when asked for (one string per import, so the bundler
 // that makes dist/oci/engine-oci.cjs finds every one).
-const VERB_MODULES = {
-  create: (): Promise<VerbModule> => import('./verbs/create.js'),
-  start: (): Promise<VerbModule> => import('./verbs/start.js'),
-  state: (): Promise<VerbModule> => import('./verbs/state.js'),
-  kill: (): Promise<VerbModule> => import('./verbs/kill.js'),
-  delete: (): Promise<VerbModule> => import('./verbs/delete.js'),
-  exec: (): Promise<VerbModule> => import('./verbs/exec.js'),
-  ps: (): Promise<VerbModule> => import('./verbs/ps.js'),
-  pause: (): Promise<VerbModule> => import('./verbs/pause.js'),
-  resume: (): Promise<VerbModule> => import('./verbs/resume.js'),
-  list: (): Promise<VerbModule> => import('./verbs/list.js'),
-  features: (): Promise<VerbModule> => import('./verbs/features.js'),
-  spec: (): Promise<VerbModule> => import('./verbs/spec.js'),
-  run: (): Promise<VerbModule> => import('./verbs/run.js'),
+const VERB_MODULES: Record<string, () => Promise<VerbModule>> = {
+  create: () => import('./verbs/create.js'),
+  start: () => import('./verbs/start.js'),
+  state: () => import('./verbs/state.js'),
+  kill: () => import('./verbs/kill.js'),
+  delete: () => import('./verbs/delete.js'),
+  exec: () => import('./verbs/exec.js'),
+  ps: () => import('./verbs/ps.js'),
+  pause: () => import('./verbs/pause.js'),
+  resume: () => import('./verbs/resume.js'),
+  list: () => import('./verbs/list.js'),
+  features: () => import('./verbs/features.js'),
+  spec: () => import('./verbs/spec.js'),
+  run: () => import('./verbs/run.js'),
 };
 const VERBS = [...Object.keys(VERB_MODULES), 'events', 'update', 'checkpoint', 'restore'];
 const NOT_SUPPORTED: Record<string, string> = {
@@ -117,7 +117,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (!VERBS.includes(verb)) throw new UsageError(`no such command: ${verb}`);
   if (NOT_SUPPORTED[verb]) throw new UsageError(NOT_SUPPORTED[verb]);
-  const mod = await VERB_MODULES[verb as keyof typeof VERB_MODULES]();
+  const mod = await VERB_MODULES[verb]();
   return mod.run({ root, debug }, argv.slice(i + 1));
 }
 

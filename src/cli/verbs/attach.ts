@@ -5,7 +5,7 @@
 import { Client, socketPath } from '../client.js';
 import { DEFAULT_DETACH_KEYS, InteractiveSession, parseDetachKeys } from '../interactive.js';
 import { failedStartExit } from '../report.js';
-import type { VerbSpec } from '../verb-spec.js';
+import { SOCKET_OPTION, type VerbSpec } from '../verb-spec.js';
 import { CLIENT_ERROR_EXIT } from '../../errors.js';
 
 export const spec: VerbSpec = {
@@ -15,7 +15,7 @@ export const spec: VerbSpec = {
   options: [
     { flags: '--no-stdin', description: 'only read its output (another client may be writing)' },
     { flags: '--detach-keys <keys>', description: 'the keys that detach (default ctrl-p,ctrl-q)' },
-    { flags: '--socket <path>', description: 'supervisor socket' },
+    SOCKET_OPTION,
   ],
   async action(id: string, o) {
     const detachKeys = parseDetachKeys(o.detachKeys ?? DEFAULT_DETACH_KEYS);

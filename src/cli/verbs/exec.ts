@@ -4,12 +4,13 @@
 
 import { Client, socketPath } from '../client.js';
 import { DEFAULT_DETACH_KEYS, InteractiveSession, parseDetachKeys, requireTerminal, ttyRequest } from '../interactive.js';
-import type { VerbSpec } from '../verb-spec.js';
+import { SOCKET_OPTION, valueFlags, type VerbSpec } from '../verb-spec.js';
 import { CLIENT_ERROR_EXIT } from '../../errors.js';
 
-const VALUE_FLAGS = ['-e', '--env', '-w', '--workdir', '-u', '--user', '--detach-keys', '--socket'];
 
 export function preprocess(args: string[]): string[] {
+  const takeValue = valueFlags(spec.options);
+  const shortTakeValue = takeValue.filter((f) => /^-[a-zA-Z]$/.test(f)).map((f) => f[1]);
   const own: string[] = [];
   let i = 0;
   for (; i < args.length; i++) {
@@ -20,7 +21,7 @@ export function preprocess(args: string[]): string[] {
     }
     if (!a.startsWith('-') || a === '-') break;
     own.push(a);
-    const takesValue = VALUE_FLAGS.includes(a) || (/^-[a-zA-Z]+$/.test(a) && 'ewu'.includes(a[a.length - 1]));
+    const takesValue = takeValue.includes(a) || (/^-[a-zA-Z]+$/.test(a) && shortTakeValue.includes(a[a.length - 1]));
     if (takesValue && i + 1 < args.length) own.push(args[++i]);
   }
   return [...own, '--', ...args.slice(i)];
@@ -40,7 +41,7 @@ export const spec: VerbSpec = {
     { flags: '-w, --workdir <dir>', description: 'working directory inside the container' },
     { flags: '-u, --user <user>', description: "UID[:GID], or names from the container's /etc/passwd and /etc/group" },
     { flags: '--detach-keys <keys>', description: 'with -it: the keys that detach and leave the process running (default ctrl-p,ctrl-q)' },
-    { flags: '--socket <path>', description: 'supervisor socket' },
+    SOCKET_OPTION,
   ],
   helpAfter: '\nExamples:\n  engine exec alpha ps\n  engine exec -it alpha /bin/sh\n  engine exec -e A=1 -w /tmp -u nobody alpha env',
   async action(id: string, command: string[], o) {

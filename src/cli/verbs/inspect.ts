@@ -1,5 +1,5 @@
 import { call, socketPath } from '../client.js';
-import type { VerbSpec } from '../verb-spec.js';
+import { SOCKET_OPTION, type VerbSpec } from '../verb-spec.js';
 
 export const spec: VerbSpec = {
   name: 'inspect',
@@ -7,7 +7,7 @@ export const spec: VerbSpec = {
   operands: [{ name: 'id', description: 'container id' }],
   options: [
     { flags: '--spec', description: 'print the effective OCI runtime spec (config.json) the container was started with' },
-    { flags: '--socket <path>', description: 'supervisor socket' },
+    SOCKET_OPTION,
   ],
   async action(id: string, o) {
     const reply = await call(socketPath(o.socket), { verb: 'inspect', id, spec: o.spec === true ? true : undefined });

@@ -1,5 +1,5 @@
 import { Client, socketPath, writeOut } from '../client.js';
-import type { VerbSpec } from '../verb-spec.js';
+import { SOCKET_OPTION, type VerbSpec } from '../verb-spec.js';
 import { EngineError } from '../../errors.js';
 
 export const spec: VerbSpec = {
@@ -9,7 +9,7 @@ export const spec: VerbSpec = {
   options: [
     { flags: '-f, --follow', description: 'keep printing new output; ends when the container has ended and all is printed' },
     { flags: '-n, --tail <lines>', description: 'only the last N lines' },
-    { flags: '--socket <path>', description: 'supervisor socket' },
+    SOCKET_OPTION,
   ],
   async action(id: string, o) {
     let tail: number | undefined;

@@ -1,7 +1,7 @@
 import { call, socketPath } from '../client.js';
 import type { ContainerRecord } from '../../protocol/messages.js';
 import { formatCpuList } from '../../sched/cpus.js';
-import type { VerbSpec } from '../verb-spec.js';
+import { SOCKET_OPTION, type VerbSpec } from '../verb-spec.js';
 
 const COLUMNS: Array<[string, (r: ContainerRecord) => string]> = [
   ['ID', (r) => r.id],
@@ -35,7 +35,7 @@ export const spec: VerbSpec = {
   operands: [],
   options: [
     { flags: '--json', description: 'print the records as a JSON array' },
-    { flags: '--socket <path>', description: 'supervisor socket' },
+    SOCKET_OPTION,
   ],
   async action(o) {
     const reply = await call(socketPath(o.socket), { verb: 'ps' });

@@ -1,5 +1,5 @@
 import { call, socketPath } from '../client.js';
-import type { VerbSpec } from '../verb-spec.js';
+import { SOCKET_OPTION, type VerbSpec } from '../verb-spec.js';
 import { EngineError } from '../../errors.js';
 
 export const spec: VerbSpec = {
@@ -8,7 +8,7 @@ export const spec: VerbSpec = {
   operands: [{ name: 'id', description: 'container id' }],
   options: [
     { flags: '-t, --time <seconds>', description: "grace period before SIGKILL (default: the supervisor's --grace-ms)" },
-    { flags: '--socket <path>', description: 'supervisor socket' },
+    SOCKET_OPTION,
   ],
   async action(id: string, o) {
     let timeoutMs: number | undefined;

@@ -1,5 +1,5 @@
 import { call, socketPath } from '../client.js';
-import type { VerbSpec } from '../verb-spec.js';
+import { SOCKET_OPTION, type VerbSpec } from '../verb-spec.js';
 
 export const spec: VerbSpec = {
   name: 'top',
@@ -7,7 +7,7 @@ export const spec: VerbSpec = {
   operands: [{ name: 'id', description: 'a running container' }],
   options: [
     { flags: '--json', description: 'print the list as JSON' },
-    { flags: '--socket <path>', description: 'supervisor socket' },
+    SOCKET_OPTION,
   ],
   async action(id: string, o) {
     const reply = await call(socketPath(o.socket), { verb: 'top', id });
