@@ -359,11 +359,30 @@ export class Supervisor {
     }, graceMs);
   }
 
-  /** Forgets an ended container; resolves once its log files are deleted (as docker rm). */
+  /** Removals under way, by id: a second rm (or --rm racing `engine rm`) waits for the first. */
+  private readonly removals = new Map<string, Promise<void>>();
+
+  /**
+   * Forgets an ended container; resolves once its log files, record and overlay are deleted (as
+   * docker rm). It stays listed until then, so a container that `ps` no longer shows has nothing
+   * left behind.
+   */
   async rm(id: string): Promise<void> {
+    const pending = this.removals.get(id);
+    if (pending) return pending;
     const c = this.get(id);
     if (!c.isFinished) throw precondition(`container ${id} is ${c.record.state}; stop it first: engine stop ${id}`);
-    this.containers.delete(id);
+    const removal = this.removeFiles(c).finally(() => {
+      if (this.containers.get(id) === c) this.containers.delete(id);
+      this.removals.delete(id);
+      this.log.info({ id }, 'container removed');
+    });
+    this.removals.set(id, removal);
+    return removal;
+  }
+
+  private async removeFiles(c: Container): Promise<void> {
+    const id = c.record.id;
     this.config.logs.forget(id);
     const overlay = c.overlay ? this.overlays.remove(id) : null;
     c.overlay = null;
@@ -372,7 +391,6 @@ export class Supervisor {
       this.records.remove(id).catch((err) => this.log.warn({ id, err: (err as Error).message }, 'container record could not be removed')),
     ]);
     await overlay?.catch((err) => this.log.warn({ id, err: (err as Error).message }, 'overlay directories could not be removed'));
-    this.log.info({ id }, 'container removed');
   }
 
   /** Stops every live container (same grace), waits for all to be recorded. */
