@@ -60,8 +60,11 @@ e2e('SIGKILL: no container process is left behind', async (t) => {
       await sup.engine('start', `sk-${i}`, await sup.rootfs(), 'sh -c "sleep 1000 & sleep 1000 & wait"');
       pids.push((await sup.inspect(`sk-${i}`)).pid);
     }
-    // The shells' children too: everything in each container's PID namespace.
-    const inner = pids.flatMap((pid) => fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).map(Number));
+    // The shells' children too: everything in each container's PID namespace (a start returns
+    // once the shell runs, not once it has started its sleeps).
+    const children = () => pids.flatMap((pid) => fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
+    await until('each shell to start its two sleeps', () => children().length === 6);
+    const inner = children();
     t.is(inner.length, 6);
     sup.proc.kill('SIGKILL');
     await sup.exit;
