@@ -137,6 +137,23 @@ export interface ContainerRecord {
   security: SecuritySummary | null;
 }
 
+/** How late the supervisor's event loop ran (src/supervisor/loop-delay.ts); times in ms. */
+export interface LoopDelayInfo {
+  p50Ms: number | null;
+  p99Ms: number | null;
+  maxMs: number | null;
+  meanMs: number | null;
+  samples: number;
+  sinceMs: number;
+  /** the main thread over the same time, from the kernel (/proc/thread-self/schedstat): time on a
+   *  CPU, and time runnable but waiting for one; null where the kernel does not say */
+  mainThread: { cpuMs: number; waitMs: number } | null;
+  /** the longest stall seen by the stall sampler, and what the main thread did meanwhile: ran
+   *  (synchronous work), waited for a CPU (other threads and processes had them), or was blocked
+   *  (asleep in a system call or on a lock: what is left of the stall) */
+  worstStall: { lateMs: number; cpuMs: number; waitMs: number; blockedMs: number; at: string } | null;
+}
+
 /** What `engine info` prints: the supervisor itself rather than a container. */
 export interface SupervisorInfo {
   pid: number;
@@ -148,7 +165,7 @@ export interface SupervisorInfo {
   memoryEnforcer: { kind: string; reason: string };
   containers: { total: number; live: number };
   /** event-loop delay in ms (perf_hooks.monitorEventLoopDelay) since start or the last reset */
-  loopDelay: { p50Ms: number | null; p99Ms: number | null; maxMs: number | null; meanMs: number | null; samples: number; sinceMs: number } | null;
+  loopDelay: LoopDelayInfo | null;
   rssBytes: number;
   /** libseccomp compilations so far: one per distinct filter, not per container (seccomp-compile.ts) */
   seccompCompilations: number;

@@ -28,6 +28,8 @@ export function register(program: Command): void {
         ['memory enforcer', `${i.memoryEnforcer.kind}: ${i.memoryEnforcer.reason}`],
         ['containers', `${i.containers.total} (${i.containers.live} live)`],
         ['loop delay', d ? `p50 ${fmt(d.p50Ms)}, p99 ${fmt(d.p99Ms)}, max ${fmt(d.maxMs)} over ${Math.round(d.sinceMs / 1000)} s (${d.samples} samples)` : '-'],
+        ['main thread', d?.mainThread ? `${fmt(d.mainThread.cpuMs)} on a CPU, ${fmt(d.mainThread.waitMs)} waiting for one` : '-'],
+        ['worst stall', d?.worstStall ? `${fmt(d.worstStall.lateMs)} late at ${d.worstStall.at}: ran ${fmt(d.worstStall.cpuMs)}, waited for a CPU ${fmt(d.worstStall.waitMs)}, blocked ${fmt(d.worstStall.blockedMs)}` : '-'],
         ['rss', `${(i.rssBytes / 1048576).toFixed(1)} MiB`],
         ['seccomp', `${i.seccompCompilations} filters compiled (each once; containers share them)`],
       ];
