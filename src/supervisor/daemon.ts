@@ -10,6 +10,7 @@ import { createControlServer } from './server.js';
 import { Supervisor } from './supervisor.js';
 import { resolveRootfs, type ResolvedRootfs } from './rootfs-check.js';
 import { createLogPipeline } from '../logging/pipeline.js';
+import { ThreadWriter } from './record-writer.js';
 import { chooseEnforcer } from '../memory/choose.js';
 import { nativeRuntime } from '../runtime/native-runtime.js';
 import { LoopDelay } from './loop-delay.js';
@@ -88,7 +89,9 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
   await logs.start();
 
   const loopDelay = new LoopDelay();
+  const recordWriter = await ThreadWriter.start((err) => log.error({ err: err.message }, 'record writer thread failed; records are written from the thread pool'));
   const sup = new Supervisor({
+    recordWriter,
     stateDir,
     graceMs: opts.graceMs,
     baseRootfs: base,
@@ -126,6 +129,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     shutdown = (async () => {
       server.close();
       await sup.stopAll();
+      await recordWriter.close();
       await logs.close(1000);
       await memory.close();
       // Let `run` and `logs -f` clients receive their last bytes and final status.

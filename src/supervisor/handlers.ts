@@ -51,6 +51,7 @@ export async function handle(sup: Supervisor, req: ValidRequest, conn: Connectio
         await streamLog(c, conn, { follow: true, from: 0 });
         await Promise.race([c.done, conn.whenClosed()]);
       } finally {
+        await sup.records.written(c.record.id); // the final status is told once it is on disk
         record = sup.snapshot(c);
         // All of its output is sent: --rm removes it before the final status, so a client that
         // has seen `run` end finds neither record nor log.
@@ -103,6 +104,7 @@ async function attach(c: Container, wantStdin: boolean, conn: Connection, sup: S
     await streamLog(c, conn, { follow: true, from });
     await Promise.race([c.done, conn.whenClosed()]);
   } finally {
+    await sup.records.written(c.record.id);
     record = sup.snapshot(c);
     await sup.unhold(c);
   }

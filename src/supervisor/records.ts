@@ -4,8 +4,16 @@
 //
 // Every write goes to a temporary file in the same directory and is renamed over the old one, so a
 // reader (the next supervisor) sees the previous record or the new one, never half of one. The
-// data is not fsync'ed: a killed supervisor loses nothing (the page cache survives it); a power
-// cut may lose the last change or leave an empty file, which loading reports and skips.
+// data is not fsync'ed: the page cache survives a killed supervisor; a power cut may lose the last
+// change or leave an empty file, which loading reports and skips.
+//
+// Writes leave the event loop (a FileWriter: the daemon's runs on its own thread,
+// record-writer.ts): a container changes state four times, and with 256 containers starting and
+// ending together those synchronous writes were a fifth of the supervisor's main-thread time
+// (docs/supervisor.md). At most one write per file is in flight; changes made meanwhile are merged
+// into the next write, made from the newest state. `written()` says when what was asked so far is
+// on disk: a client hears of a start or an end only then, so a crash never loses what a client
+// was told.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -34,8 +42,33 @@ export interface LoadProblem {
 
 const STATES: readonly ContainerState[] = ['starting', 'running', 'exited', 'stopped', 'hard_limit_killed', 'killed', 'failed'];
 
+/** Writes a whole file atomically (temporary file, then rename), making its directory. */
+export interface FileWriter {
+  write(file: string, text: string): Promise<void>;
+}
+
+/** A FileWriter on libuv's threads (tests, and wherever no writer thread is given). */
+export const promiseWriter: FileWriter = {
+  async write(file, text) {
+    await fs.promises.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+    const tmp = `${file}.tmp`;
+    await fs.promises.writeFile(tmp, text, { mode: 0o600 });
+    await fs.promises.rename(tmp, file);
+  },
+};
+
 export class RecordStore {
-  constructor(readonly dir: string) {}
+  /** file -> the newest content not yet written (made when its write starts) */
+  private readonly pending = new Map<string, () => string>();
+  /** file -> its write loop, while it has something to write */
+  private readonly inFlight = new Map<string, Promise<void>>();
+
+  /** onError: a write that failed (never fatal: the container goes on). */
+  constructor(
+    readonly dir: string,
+    private readonly onError: (id: string, file: string, err: Error) => void = () => {},
+    private readonly writer: FileWriter = promiseWriter,
+  ) {}
 
   /** Makes the directory; throws with the reason when it cannot be made. */
   init(): void {
@@ -46,19 +79,49 @@ export class RecordStore {
     return path.join(this.dir, id);
   }
 
-  save(stored: StoredRecord): void {
-    const dir = this.dirOf(stored.record.id);
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    writeAtomically(path.join(dir, 'record.json'), JSON.stringify(stored));
+  /** Queues the record's write; `content` is called when the write starts (the newest state). */
+  save(id: string, content: () => StoredRecord): void {
+    this.queue(id, 'record.json', () => JSON.stringify(content()));
   }
 
   saveSpec(id: string, spec: unknown): void {
-    const dir = this.dirOf(id);
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    writeAtomically(path.join(dir, 'spec.json'), JSON.stringify(spec));
+    this.queue(id, 'spec.json', () => JSON.stringify(spec));
   }
 
+  private queue(id: string, name: string, text: () => string): void {
+    const file = path.join(this.dirOf(id), name);
+    this.pending.set(file, text);
+    if (!this.inFlight.has(file)) this.inFlight.set(file, this.writeLoop(id, file));
+  }
+
+  private async writeLoop(id: string, file: string): Promise<void> {
+    try {
+      for (let next = this.pending.get(file); next; next = this.pending.get(file)) {
+        this.pending.delete(file);
+        try {
+          await this.writer.write(file, next());
+        } catch (err) {
+          this.onError(id, file, err as Error);
+        }
+      }
+    } finally {
+      this.inFlight.delete(file);
+    }
+  }
+
+  /** Resolves once every write asked so far (of one container, or of all) is done. */
+  async written(id?: string): Promise<void> {
+    const prefix = (id === undefined ? this.dir : this.dirOf(id)) + path.sep;
+    for (;;) {
+      const loops = [...this.inFlight].filter(([file]) => file.startsWith(prefix)).map(([, p]) => p);
+      if (loops.length === 0) return;
+      await Promise.all(loops);
+    }
+  }
+
+  /** Deletes the container's files, after any write of them still under way. */
   async remove(id: string): Promise<void> {
+    await this.written(id);
     await fs.promises.rm(this.dirOf(id), { recursive: true, force: true });
   }
 
@@ -87,12 +150,6 @@ export class RecordStore {
     records.sort((a, b) => a.record.startedAt.localeCompare(b.record.startedAt));
     return { records, problems };
   }
-}
-
-function writeAtomically(file: string, text: string): void {
-  const tmp = `${file}.tmp`;
-  fs.writeFileSync(tmp, text, { mode: 0o600 });
-  fs.renameSync(tmp, file);
 }
 
 function readSpec(file: string): unknown | null {

@@ -19,7 +19,7 @@ import type { MemoryEnforcer } from '../memory/types.js';
 import { Container, finalState, signalName } from './container.js';
 import { EXIT_RUNTIME_FAILED, exitStatus } from '../exit-status.js';
 import { boundary, checkBoundaries, checkMountPoints, overlap, resolveRootfs, type Boundary, type ResolvedRootfs } from './rootfs-check.js';
-import { RECORD_FORMAT, RecordStore } from './records.js';
+import { RECORD_FORMAT, RecordStore, type FileWriter } from './records.js';
 import type { HostProcesses } from './host-processes.js';
 import { OverlayStore } from './overlay.js';
 import { overlayOptions } from '../spec/compile.js';
@@ -42,6 +42,8 @@ export interface SupervisorConfig {
   /** for `engine info` */
   socket?: string;
   loopDelay?: LoopDelay;
+  /** where records are written from (default: libuv's threads; the daemon's own writer thread) */
+  recordWriter?: FileWriter;
   /** more places no rootfs may overlap (the socket, engine's own programs): rootfs-check.ts */
   guarded?: Array<Pick<Boundary, 'what' | 'path' | 'scope'>>;
   /** the host's processes by pid and start time (records, recovery); absent in tests with fakes */
@@ -67,7 +69,11 @@ export class Supervisor {
 
   constructor(readonly config: SupervisorConfig) {
     this.logsDir = path.join(config.stateDir, 'logs');
-    this.records = new RecordStore(path.join(config.stateDir, 'containers'));
+    this.records = new RecordStore(
+      path.join(config.stateDir, 'containers'),
+      (id, file, err) => this.log.warn({ id, file, err: err.message }, 'container record could not be written'),
+      config.recordWriter,
+    );
     this.overlays = new OverlayStore(path.join(config.stateDir, 'overlay'));
     this.overlays.sweep((id) => this.containers.has(id));
   }
@@ -104,11 +110,13 @@ export class Supervisor {
     return [...this.containers.values()].map((c) => this.snapshot(c));
   }
 
-  /** The record with live log counters. */
+  /** The record with live log counters, for a reply: replies are encoded as they are sent, so a
+   *  copy of the top level is enough (a deep copy of every record made `ps` of hundreds of
+   *  containers one of the supervisor's costliest turns). */
   snapshot(c: Container): ContainerRecord {
     const stats = this.config.logs.stats(c.record.id);
     if (stats) c.record.log = { ...c.record.log, bytes: stats.bytes, dropped: stats.dropped };
-    return structuredClone(c.record);
+    return { ...c.record };
   }
 
   /**
@@ -171,6 +179,7 @@ export class Supervisor {
     this.persistSpec(c);
     c.launched = this.launch(c, req);
     await c.launched;
+    await this.records.written(req.id); // the client hears of the start once its record is on disk
     return c;
   }
 
@@ -340,6 +349,7 @@ export class Supervisor {
     if (!c.live) return { container: c, note: `container ${id} is not running (${c.record.state})` };
     this.requestStop(c, graceMs);
     await c.done;
+    await this.records.written(id);
     return { container: c };
   }
 
@@ -399,6 +409,7 @@ export class Supervisor {
     const live = [...this.containers.values()].filter((c) => !c.isFinished);
     for (const c of live) this.requestStop(c, this.config.graceMs);
     await Promise.all(live.map((c) => c.done));
+    await this.records.written();
   }
 
   // --- rootfs boundaries and records (CONTRACT.md: Ids, rootfs, records) -------------------------
@@ -436,21 +447,13 @@ export class Supervisor {
     }
   }
 
-  /** Writes the container's record (atomically); a failure is logged, never fatal to the container. */
+  /** Queues the container's record for writing (records.ts); a failure is logged, never fatal. */
   private persist(c: Container): void {
-    try {
-      this.records.save({ format: RECORD_FORMAT, record: c.record, pidStartTicks: c.pidStartTicks });
-    } catch (err) {
-      this.log.warn({ id: c.record.id, err: (err as Error).message }, 'container record could not be written');
-    }
+    this.records.save(c.record.id, () => ({ format: RECORD_FORMAT, record: c.record, pidStartTicks: c.pidStartTicks }));
   }
 
   private persistSpec(c: Container): void {
-    try {
-      this.records.saveSpec(c.record.id, c.spec);
-    } catch (err) {
-      this.log.warn({ id: c.record.id, err: (err as Error).message }, 'container spec could not be written');
-    }
+    this.records.saveSpec(c.record.id, c.spec);
   }
 
   /**

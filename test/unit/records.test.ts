@@ -69,17 +69,20 @@ test('the record file follows every state change, and no temporary file is left'
   rt.script = { ...rt.script, ready: 'manual' };
   const starting = start(sup, 'a');
   const p = await rt.spawnOf('a');
+  await sup.records.written('a'); // writes leave the event loop: wait for them
   t.is(stored(dir, 'a').record.state, 'starting');
   t.is(stored(dir, 'a').record.pid, p.pid);
   t.is(stored(dir, 'a').pidStartTicks, `t${p.pid}`, "the pid's start time is kept beside it");
   t.truthy(JSON.parse(fs.readFileSync(path.join(dir, 'containers', 'a', 'spec.json'), 'utf8')).process, 'the spec, once');
   p.becomeReady();
   await starting;
-  t.is(stored(dir, 'a').record.state, 'running');
+  t.is(stored(dir, 'a').record.state, 'running', 'a start is answered once its record is on disk');
   (sup.config.memory as FakeMemory).soft('a');
+  await sup.records.written('a');
   t.deepEqual(stored(dir, 'a').record.memoryEvents.map((e) => e.kind), ['soft']);
   p.exit(3);
   await sup.get('a').done;
+  await sup.records.written('a');
   t.like(stored(dir, 'a').record, { state: 'exited', exitCode: 3 });
   t.truthy(stored(dir, 'a').record.finishedAt);
   t.deepEqual(fs.readdirSync(path.join(dir, 'containers', 'a')).sort(), ['record.json', 'spec.json']);
@@ -95,6 +98,7 @@ test('after a crash: ended containers as they were, live ones killed with the re
   await done.done;
   await start(first.sup, 'live');
   fs.writeFileSync(first.sup.get('live').record.logPath, 'hello from before the crash\n');
+  await first.sup.records.written(); // what it wrote before it died (the page cache keeps it)
   // The first supervisor is gone (no stopAll: killed outright). A new one over the same directory:
   const { sup, lines } = boot(fakeHost(new Map()));
   t.deepEqual(sup.list().map((r) => [r.id, r.state]), [['done', 'exited'], ['live', 'killed']], 'oldest first');
@@ -106,6 +110,7 @@ test('after a crash: ended containers as they were, live ones killed with the re
   t.is(live.record.nice, 3, 'the rest of the record as it was');
   t.is(sup.get('done').record.exitCode, 0);
   t.truthy(sup.get('live').spec?.process, 'inspect --spec still has the spec');
+  await sup.records.written();
   t.is(stored(dir, 'live').record.state, 'killed', 'the new state is written back');
   t.true(lines.some((l) => l.level === 40 && l.id === 'live' && String(l.msg).includes(ENDED_WITH_SUPERVISOR)));
   t.is(fs.readFileSync(live.record.logPath, 'utf8'), 'hello from before the crash\n');
@@ -126,6 +131,7 @@ test('a container still running at the restart (same pid, same start time) is ki
   running.set(c.record.pid!, `t${c.record.pid}`);
   await start(first.sup, 'reused');
   running.set(first.sup.get('reused').record.pid!, 'another process now'); // the pid was reused
+  await first.sup.records.written();
   const host = fakeHost(running);
   const { sup } = boot(host);
   t.deepEqual(host.killed, [c.record.pid]);
@@ -140,6 +146,7 @@ test('corrupt or partial record files are reported and skipped, never fatal', as
   const good = await start(first.sup, 'good');
   first.rt.of('good').exit(0);
   await good.done;
+  await first.sup.records.written();
   const put = (name: string, text: string | null) => {
     fs.mkdirSync(path.join(dir, 'containers', name), { recursive: true });
     if (text !== null) fs.writeFileSync(path.join(dir, 'containers', name, 'record.json'), text);
@@ -168,12 +175,31 @@ test('corrupt or partial record files are reported and skipped, never fatal', as
   t.is(stored(dir, 'empty').record.id, 'empty');
 });
 
-test('parseStoredRecord accepts what save writes', (t) => {
+test('stop is answered once the final record is on disk; changes made during a write are merged into the next', async (t) => {
+  const { dir, boot, start } = t.context;
+  const { sup, rt } = boot(fakeHost(new Map()));
+  await start(sup, 'b');
+  const stopped = sup.stop('b');
+  rt.of('b').kill('SIGTERM');
+  await stopped;
+  t.like(stored(dir, 'b').record, { state: 'stopped' });
+  // Many changes while a write is under way: at most one more write, of the newest state.
+  let made = 0;
+  for (let i = 0; i < 50; i++) sup.records.save('c', () => (made++, { format: RECORD_FORMAT, record: { ...sup.get('b').record, id: 'c', exitCode: i }, pidStartTicks: null }));
+  await sup.records.written('c');
+  t.true(made <= 2, `${made} writes`);
+  t.is(stored(dir, 'c').record.exitCode, 49);
+  await sup.records.remove('c');
+  t.false(fs.existsSync(path.join(dir, 'containers', 'c')));
+});
+
+test('parseStoredRecord accepts what save writes', async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'engine-records-'));
   try {
     const store = new RecordStore(dir);
     const record = { id: 'x', pid: null, state: 'failed', rootfs: '/r', command: ['/x'], limits: { softMib: 1, hardMib: 2 }, nice: 0, cpus: null, startedAt: new Date().toISOString(), finishedAt: null, exitCode: 125, signal: null, reason: 'pipe: EMFILE', logPath: '/l', memoryEnforcer: 'none', memoryEvents: [], rootMode: null, log: { mode: 'blocking', bytes: 0, dropped: 0 }, security: null } as ContainerRecord;
-    store.save({ format: RECORD_FORMAT, record, pidStartTicks: null });
+    store.save('x', () => ({ format: RECORD_FORMAT, record, pidStartTicks: null }));
+    await store.written();
     t.deepEqual(parseStoredRecord(fs.readFileSync(path.join(dir, 'x', 'record.json'), 'utf8'), 'x').record, record);
     t.deepEqual(store.load().records.map((r) => r.record.id), ['x']);
   } finally {
