@@ -29,8 +29,11 @@ const PARENT_RE = /^engine-(\d+)\.(\d+)(?:\.\d+)?$/;
  * sibling's (see cleanupLeftovers).
  */
 export function supervisorCgroupName(): string {
-  return `engine-${process.pid}.${processStartTicks(process.pid) ?? '0'}`;
+  // Read once: every container's start asks for it, and neither part changes.
+  ownCgroupName ??= `engine-${process.pid}.${processStartTicks(process.pid) ?? '0'}`;
+  return ownCgroupName;
 }
+let ownCgroupName: string | undefined;
 let instances = 0;
 
 export interface Logger {
