@@ -13,8 +13,11 @@ TS_SOURCES := $(shell find src workers bench test/support -name "*.ts" 2>/dev/nu
 ADDON := native/build/Release/engine_native.node
 # The container's first program (native/init): static, so it needs nothing from the container.
 INIT := native/bin/engine-init
+# ./engine-oci's target: a static C launcher that does a plain `start` itself and execs Node on
+# bin/engine-oci.cjs for everything else (native/oci-launcher/engine-oci.c, docs/oci.md).
+OCI_LAUNCHER := native/bin/engine-oci
 
-.PHONY: all deps debs build ts typecheck native init workloads rootfs demo test test-unit clean
+.PHONY: all deps debs build ts typecheck native init oci-launcher workloads rootfs demo test test-unit clean
 
 all: build rootfs
 
@@ -29,7 +32,7 @@ $(NODE_MODULES_STAMP): package.json package-lock.json
 debs:
 	@scripts/ensure-debs.sh busybox-static libseccomp-dev libseccomp2
 
-build: deps ts native init workloads
+build: deps ts native init oci-launcher workloads
 
 ts: dist/.stamp
 dist/.stamp: $(TS_SOURCES) tsconfig.json $(NODE_MODULES_STAMP) scripts/bundle-cli.mjs
@@ -49,6 +52,11 @@ init: $(INIT)
 $(INIT): $(wildcard native/init/*.c native/init/*.h)
 	@mkdir -p native/bin
 	gcc -static -O2 -Wall -Wextra -Werror -o $@.tmp.$$$$ $(filter %.c,$^) && mv -f $@.tmp.$$$$ $@
+
+oci-launcher: $(OCI_LAUNCHER)
+$(OCI_LAUNCHER): native/oci-launcher/engine-oci.c
+	@mkdir -p native/bin
+	gcc -static -O2 -Wall -Wextra -Werror -o $@.tmp.$$$$ $< && mv -f $@.tmp.$$$$ $@
 
 rootfs: rootfs-base/.engine-rootfs
 rootfs-base/.engine-rootfs: $(WORKLOAD_BINS) dist/.stamp

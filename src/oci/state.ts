@@ -1,7 +1,9 @@
 // A container's state on disk, under the runtime's root (runc's layout, --root, default
 // /run/engine-oci): <root>/<id>/state.json (written atomically: temp file + rename, at every step of
 // create), config.json (the config as it was at create: later edits of the bundle's copy change
-// nothing), exec.fifo (the start gate; its existence is what makes a container `created`).
+// nothing), exec.fifo (the start gate; its existence is what makes a container `created`),
+// fast-start ("PID STARTTICKS\n", while created, only when `start` has nothing to do but open the
+// gate: the C launcher, native/oci-launcher/engine-oci.c, then does the start without Node).
 // The status is computed live from the process itself (runtime.md's "state" operation).
 
 import fs from 'node:fs';
@@ -52,6 +54,10 @@ export function containerDir(root: string, id: string): string {
 
 export function fifoPath(root: string, id: string): string {
   return path.join(root, id, 'exec.fifo');
+}
+
+export function fastStartPath(root: string, id: string): string {
+  return path.join(root, id, 'fast-start');
 }
 
 export function readState(root: string, id: string): StoredState {

@@ -22,7 +22,7 @@ import { runHooks } from '../hooks.js';
 import { logDebug } from '../log.js';
 import type { OciContext } from '../main.js';
 import { registerMemoryAnnotations } from '../memory.js';
-import { checkId, containerDir, fifoPath, stateJson, writeState, type StoredState } from '../state.js';
+import { checkId, containerDir, fastStartPath, fifoPath, stateJson, writeState, type StoredState } from '../state.js';
 
 const FLAGS = { values: ['bundle', 'b', 'pid-file', 'console-socket', 'preserve-fds'], booleans: ['no-pivot', 'no-new-keyring'] };
 
@@ -151,6 +151,7 @@ export async function run(ctx: OciContext, argv: string[]): Promise<number> {
     await init.ready;
     state.phase = 'created';
     writeState(ctx.root, state);
+    if (fastStartAllowed(spec) && state.startTicks) writeFastStart(ctx.root, state);
     const pidFile = str(p, 'pid-file');
     if (pidFile) writePidFile(path.resolve(pidFile), state.pid);
     init.detach();
@@ -168,6 +169,23 @@ export async function run(ctx: OciContext, argv: string[]): Promise<number> {
   } finally {
     for (const fd of opened) fs.closeSync(fd);
   }
+}
+
+/**
+ * Whether `start` of this container is only the gate (open exec.fifo, read init's byte, remove the
+ * fifo): then the C launcher may do it without Node. start.ts does one thing more, the poststart
+ * hooks; a container with any is always started by Node.
+ */
+export function fastStartAllowed(spec: RuntimeSpec): boolean {
+  return !spec.hooks?.poststart?.length;
+}
+
+/** <dir>/fast-start, "PID STARTTICKS\n" (the launcher checks the pid is still the init): temp file + rename. */
+function writeFastStart(root: string, state: StoredState): void {
+  const file = fastStartPath(root, state.id);
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, `${state.pid} ${state.startTicks}\n`);
+  fs.renameSync(tmp, file);
 }
 
 /**

@@ -1,5 +1,8 @@
 // engine-oci start ID: lets a created container's init run its command (it is blocked opening
 // exec.fifo for writing; opening it for reading releases it), then runs the poststart hooks.
+// The C launcher (native/oci-launcher/engine-oci.c) does the same without Node when create left a
+// fast-start marker; it comes here for everything else, and may hand over an exec.fifo reader of
+// its own (an open it gave up on), which changes nothing here.
 
 import fs from 'node:fs';
 import { processAlive } from '../../proc/proc.js';
@@ -9,7 +12,7 @@ import { runHooks } from '../hooks.js';
 import { logWarning } from '../log.js';
 import type { OciContext } from '../main.js';
 import { readSavedConfig } from '../saved-config.js';
-import { checkId, containerDir, fifoPath, stateJson } from '../state.js';
+import { checkId, containerDir, fastStartPath, fifoPath, stateJson } from '../state.js';
 import path from 'node:path';
 
 const O_NONBLOCK = 0o4000;
@@ -50,6 +53,7 @@ export async function run(ctx: OciContext, argv: string[]): Promise<number> {
   } finally {
     fs.closeSync(fd);
   }
+  fs.rmSync(fastStartPath(ctx.root, id), { force: true });
   fs.rmSync(fifo, { force: true });
   const spec = readSavedConfig(containerDir(ctx.root, id));
   runHooks(spec?.hooks?.poststart, stateJson(c.state, 'running'), 'poststart', logWarning);
