@@ -40,6 +40,9 @@ export class Container {
   holds = 0;
   /** Settles when start-up has run its course (running, or a start failure recorded in `reason`). */
   launched: Promise<void> = Promise.resolve();
+  /** the record as the start left it (running, or why not), for the start's reply: a short-lived
+   *  command may have ended by the time its record is on disk */
+  startRecord: ContainerRecord | null = null;
   private settle!: () => void;
   /** Settles when the final state is recorded. */
   readonly done: Promise<void> = new Promise((resolve) => (this.settle = resolve));

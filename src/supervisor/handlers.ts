@@ -37,13 +37,13 @@ export async function handle(sup: Supervisor, req: ValidRequest, conn: Connectio
     }
     case 'start': {
       const c = await sup.start(req);
-      return conn.end({ ok: true, event: 'started', record: sup.snapshot(c) });
+      return conn.end({ ok: true, event: 'started', record: c.startRecord ?? sup.snapshot(c) });
     }
     case 'run': {
       const c = await sup.start(req);
       let record;
       try {
-        conn.reply({ ok: true, event: 'started', record: sup.snapshot(c) });
+        conn.reply({ ok: true, event: 'started', record: c.startRecord ?? sup.snapshot(c) });
         // -i: this client is the stdin's writer; its EOF (or its going away) closes the container's stdin.
         if (c.stdin && c.stdinOpen) feedStdin(c.stdin, conn, { closeStdin: true });
         else if (c.stdin) resizeOnly(c.stdin, conn);

@@ -179,6 +179,7 @@ export class Supervisor {
     this.persistSpec(c);
     c.launched = this.launch(c, req);
     await c.launched;
+    c.startRecord = this.snapshot(c);
     await this.records.written(req.id); // the client hears of the start once its record is on disk
     return c;
   }

@@ -10,12 +10,13 @@ import path from 'node:path';
 import pino from 'pino';
 import type { ContainerRecord } from '../../src/protocol/messages.js';
 import type { ValidStart } from '../../src/protocol/schema.js';
-import { parseStoredRecord, RECORD_FORMAT, RecordStore } from '../../src/supervisor/records.js';
+import { parseStoredRecord, promiseWriter, RECORD_FORMAT, RecordStore, type FileWriter } from '../../src/supervisor/records.js';
 import { ENDED_WITH_SUPERVISOR, Supervisor } from '../../src/supervisor/supervisor.js';
 import type { HostProcesses } from '../../src/supervisor/host-processes.js';
 import { FakeLogs } from '../support/fake-logs.js';
 import { FakeMemory } from '../support/fake-memory.js';
 import { FakeRuntime, makeFakeRootfs } from '../support/fake-runtime.js';
+import { until } from '../support/process.js';
 
 interface Ctx {
   dir: string;
@@ -191,6 +192,26 @@ test('stop is answered once the final record is on disk; changes made during a w
   t.is(stored(dir, 'c').record.exitCode, 49);
   await sup.records.remove('c');
   t.false(fs.existsSync(path.join(dir, 'containers', 'c')));
+});
+
+test("a start's reply keeps the record as the start left it, though the command ends before its record is on disk", async (t) => {
+  const { dir } = t.context;
+  // Writes held until released: the container ends while its start is still being written.
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const writer: FileWriter = { write: async (file, text) => (await gate, promiseWriter.write(file, text)) };
+  const rt = new FakeRuntime();
+  const sup = new Supervisor({ stateDir: dir, graceMs: 40, baseRootfs: null, logger: pino({ level: 'silent' }), logs: new FakeLogs(), memory: new FakeMemory(), runtime: rt, recordWriter: writer });
+  fs.mkdirSync(sup.logsDir, { recursive: true });
+  sup.recover();
+  const starting = sup.start({ verb: 'start', id: 'quick', rootfs: makeFakeRootfs(path.join(dir, 'rootfs-q')), command: ['/bin/true'], softMib: 40, hardMib: 64, nice: 0, logMode: 'blocking' } as ValidStart);
+  await until('the start to be done but not yet written', () => sup.get('quick').startRecord !== null);
+  rt.of('quick').exit(0);
+  await sup.get('quick').done;
+  release();
+  const c = await starting;
+  t.is(c.startRecord!.state, 'running');
+  t.is(stored(dir, 'quick').record.state, 'exited', 'on disk, the newest state');
 });
 
 test('parseStoredRecord accepts what save writes', async (t) => {
