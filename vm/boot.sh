@@ -9,7 +9,7 @@
 #   --init SCRIPT     busybox-sh script run in the guest after proc/sys/dev are mounted; its exit
 #                     status becomes the log's "LANE-RESULT PASS|FAIL rc=N" line.
 #   --add FILE[:NAME] extra file for the initramfs at /lane/NAME (plain mode's working directory).
-#   --hostroot        mount the host's / read-only over 9p with a tmpfs overlay, chroot into it and
+#   --hostroot        mount the host's / read-only over 9p with a tmpfs overlay, switch to it and
 #                     run SCRIPT there by its host path, from --cwd (default: the repo root). The host's
 #                     node, the built addon and modules work unchanged; nothing written reaches the host.
 #   --timeout N       wall-clock limit for QEMU (default 180); on expiry the log says so and the lane fails.

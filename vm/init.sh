@@ -3,7 +3,8 @@
 # Mounts proc, sys and devtmpfs, then runs the lane's payload:
 #   plain mode     /lane/payload.sh inside the initramfs, with /lane as the working directory;
 #   hostroot mode  the host's / over 9p (read-only) under a tmpfs overlay, proc/sys/dev bound in,
-#                  then `chroot` and run the payload script at its host path from LANE_CWD
+#                  the overlay moved onto / (as switch_root does), then run the payload script at its
+#                  host path from LANE_CWD
 #                  (/tmp and /run get empty tmpfs unless the lane lives under them).
 # Whatever the payload does, the last lines are "LANE-RESULT PASS|FAIL rc=N" and a power-off,
 # so a lane never hangs on its init (vm/judge.sh reads those lines).
@@ -41,8 +42,12 @@ hostroot() {
   done
   mkdir -p /mnt/root/dev/pts /mnt/root/dev/shm
   mount -t devpts devpts /mnt/root/dev/pts 2>/dev/null; mount -t tmpfs tmpfs /mnt/root/dev/shm
+  # The overlay becomes the mount namespace's root, not only this process's chroot: setns() into a
+  # mount namespace (runc exec, engine exec) puts the caller at that namespace's root, and under a
+  # plain chroot that was the initramfs, not the container's root. This shell keeps the initramfs.
+  cd /mnt/root && mount --move . / || { echo "FAIL vm-init: move the overlay onto /"; return 1; }
   # the host's environment is not the guest's: start from a clean one
-  chroot /mnt/root /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+  chroot . /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     HOME=/root TERM=dumb CI="${CI:-}" ENGINE_IN_VM=1 /bin/sh -c 'cd "$1" && exec /bin/sh "$2"' - "$LANE_CWD" "$LANE_SCRIPT"
 }
 
